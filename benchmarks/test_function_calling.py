@@ -1,0 +1,12 @@
+"""Tool calls: names exist, arguments validate against the tool schema and match the accepted values; no call where none fits."""
+
+import pytest
+
+from benchmarks.graders import grade_tool_calls
+from fixtures.records import ModelAnswer
+
+
+@pytest.mark.category("function_calling")
+def test_function_calling(case: dict, model_answer: ModelAnswer) -> None:
+    verdict = model_answer.check(grade_tool_calls)
+    assert verdict.passed, verdict.reason

@@ -1,0 +1,118 @@
+"""Generation cache and batched generation: keys, batching, reuse, and nothing lost on a crash."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fixtures.backends.base import Backend, BackendContext, Generation, GenerationParams, ModelSpec, Request
+from fixtures.cache import GenerationCache, generation_key
+from fixtures.generation import ModelRun, plan_batches
+from tests.conftest import SMALL_SET
+
+DETERMINISTIC = [case for case in SMALL_SET if not case["category"].startswith("judge")]
+
+
+class RecordingBackend(Backend):
+    """Answers with the case id; records every batch; can fail on a chosen batch number."""
+
+    name = "recording"
+    default_batch_size = 2
+
+    def __init__(self, fail_on_batch: int | None = None, weights: str = "w1") -> None:
+        super().__init__(ModelSpec("recording", "recording"), BackendContext(Path(".")))
+        self.batches: list[list[str]] = []
+        self.fail_on_batch = fail_on_batch
+        self.weights = weights
+
+    def identity(self) -> dict[str, Any]:
+        return {"backend": self.name, "weights": self.weights}
+
+    def render(self, messages: list[dict[str, str]], tools: Any) -> str:
+        return "|".join(m["content"] for m in messages)
+
+    def generate(self, batch: list[Request]) -> list[Generation]:
+        if len(self.batches) == self.fail_on_batch:
+            raise KeyboardInterrupt
+        self.batches.append([r.case["id"] for r in batch])
+        return [Generation(f"answer to {r.case['id']}", 3, 4, 0.5, "stop") for r in batch]
+
+
+def test_key_depends_on_identity_prompt_and_params() -> None:
+    base = generation_key("model-a", "prompt", GenerationParams(64))
+    assert base == generation_key("model-a", "prompt", GenerationParams(64))
+    assert base != generation_key("model-b", "prompt", GenerationParams(64))
+    assert base != generation_key("model-a", "prompt!", GenerationParams(64))
+    assert base != generation_key("model-a", "prompt", GenerationParams(65))
+
+
+def test_cache_round_trip_in_wal_mode(tmp_path: Path) -> None:
+    cache = GenerationCache(tmp_path / "c.sqlite")
+    stored = Generation("hello", 1, 2, 0.25, "length")
+    cache.put_many("model", [("k1", "prompt", GenerationParams(8), stored)])
+    other = GenerationCache(tmp_path / "c.sqlite")  # a second connection, as a parallel worker would have
+    found = other.get_many(["k1", "missing"])
+    assert list(found) == ["k1"]
+    assert (found["k1"].text, found["k1"].finish_reason, found["k1"].from_cache) == ("hello", "length", True)
+    mode = sqlite3.connect(tmp_path / "c.sqlite").execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_batches_group_equal_params_longest_prompt_first() -> None:
+    def request(case_id: str, prompt: str, max_new: int) -> Request:
+        return Request({"id": case_id}, [], None, prompt, GenerationParams(max_new))
+
+    requests = [request("a", "x", 10), request("b", "xxx", 20), request("c", "xx", 10), request("d", "xxxx", 10)]
+    batches = [[r.case["id"] for r in batch] for batch in plan_batches(requests, 2)]
+    assert batches == [["d", "c"], ["a"], ["b"]]
+
+
+def test_first_answer_generates_every_selected_case_in_batches(tmp_path: Path) -> None:
+    backend = RecordingBackend()
+    run = ModelRun(backend, GenerationCache(tmp_path / "c.sqlite"), DETERMINISTIC, show_progress=False)
+    first = run.answer(DETERMINISTIC[0])
+    assert first.text == "answer to math-001" and not first.from_cache
+    assert sorted(sum(backend.batches, [])) == sorted(c["id"] for c in DETERMINISTIC)
+    assert all(len(batch) <= 2 for batch in backend.batches)
+    for case in DETERMINISTIC[1:]:
+        run.answer(case)
+    assert len(sum(backend.batches, [])) == len(DETERMINISTIC), "no case is generated twice"
+
+
+def test_warm_run_takes_everything_from_the_cache(tmp_path: Path) -> None:
+    ModelRun(RecordingBackend(), GenerationCache(tmp_path / "c.sqlite"), DETERMINISTIC, show_progress=False).generate_all()
+    warm_backend = RecordingBackend()
+    warm = ModelRun(warm_backend, GenerationCache(tmp_path / "c.sqlite"), DETERMINISTIC, show_progress=False)
+    assert warm.answer(DETERMINISTIC[1]).from_cache
+    assert warm_backend.batches == []
+
+
+def test_other_weights_do_not_reuse_the_cache(tmp_path: Path) -> None:
+    ModelRun(RecordingBackend(), GenerationCache(tmp_path / "c.sqlite"), DETERMINISTIC, show_progress=False).generate_all()
+    changed = RecordingBackend(weights="w2")
+    ModelRun(changed, GenerationCache(tmp_path / "c.sqlite"), DETERMINISTIC, show_progress=False).generate_all()
+    assert len(sum(changed.batches, [])) == len(DETERMINISTIC)
+
+
+def test_interrupt_keeps_finished_batches(tmp_path: Path) -> None:
+    interrupted = RecordingBackend(fail_on_batch=1)
+    run = ModelRun(interrupted, GenerationCache(tmp_path / "c.sqlite"), DETERMINISTIC, show_progress=False)
+    with pytest.raises(KeyboardInterrupt):
+        run.generate_all()
+    finished = interrupted.batches[0]
+    resumed = RecordingBackend()
+    ModelRun(resumed, GenerationCache(tmp_path / "c.sqlite"), DETERMINISTIC, show_progress=False).generate_all()
+    regenerated = sum(resumed.batches, [])
+    assert set(finished).isdisjoint(regenerated)
+    assert sorted(finished + regenerated) == sorted(c["id"] for c in DETERMINISTIC)
+
+
+def test_identical_prompts_are_generated_once(tmp_path: Path) -> None:
+    twins = [dict(DETERMINISTIC[0]), {**DETERMINISTIC[0], "id": "math-twin"}]
+    backend = RecordingBackend()
+    run = ModelRun(backend, None, twins, show_progress=False)
+    assert run.answer(twins[1]).text == run.answer(twins[0]).text
+    assert len(sum(backend.batches, [])) == 1

@@ -1,0 +1,42 @@
+"""Report building blocks: expected-answer text, per-category summary, the terminal table."""
+
+from __future__ import annotations
+
+from fixtures.report import expected_text, summarize, summary_lines
+from tests.conftest import SMALL_SET
+
+
+def _record(category: str, outcome: str) -> dict:
+    return {"category": category, "outcome": outcome}
+
+
+def test_summary_counts_and_rates_exclude_skips() -> None:
+    records = [_record("math", "passed"), _record("math", "failed"), _record("math", "error"),
+               _record("judge_finance", "skipped")]
+    summary = summarize(records)
+    math = summary["by_category"]["math"]
+    assert (math["passed"], math["graded"], math["total"]) == (1, 3, 3)
+    assert abs(math["pass_rate"] - 1 / 3) < 1e-12
+    assert summary["by_category"]["judge_finance"]["pass_rate"] is None
+    assert summary["overall"]["total"] == 4 and summary["overall"]["skipped"] == 1
+
+
+def test_summary_lines_show_rates_and_skips() -> None:
+    summary = summarize([_record("math", "passed"), _record("math", "failed"), _record("judge_finance", "skipped")])
+    lines = summary_lines("tiny", summary, "system-prompt")
+    assert lines[0] == "lorabench: tiny (tools shown via the system-prompt)"
+    math_row = next(line for line in lines if line.strip().startswith("math"))
+    assert math_row.split() == ["math", "1", "2", "50.0%", "0"]
+    judge_row = next(line for line in lines if "judge_finance" in line)
+    assert judge_row.split() == ["judge_finance", "0", "0", "-", "1"]
+
+
+def test_expected_text_per_category() -> None:
+    math, _, mcq, fc, situational, judge = SMALL_SET
+    assert expected_text(math) == "42"
+    assert expected_text({**math, "tolerance": 0.5}) == "42 ± 0.5"
+    assert expected_text(mcq) == "A) Rome"
+    assert expected_text(fc) == "get_weather(city∈['Oslo'], unit∈[None, 'celsius'])"
+    assert expected_text({**fc, "expected_calls": []}) == "no tool call"
+    assert expected_text(situational) == "one of: cinema | movie theater"
+    assert expected_text(judge) == "judge score ≥ 4"
