@@ -1,4 +1,4 @@
-"""Tool calls: names exist, arguments validate against the tool schema and match the accepted values; no call where none fits."""
+"""Tool calls: known names, schema-valid arguments matching the accepted values; no call where none fits."""
 
 import pytest
 

@@ -41,16 +41,34 @@ WEATHER_TOOL = {
 SMALL_SET: list[dict[str, Any]] = [
     {"id": "math-001", "category": "math", "prompt": "What is 6 times 7?", "answer": 42},
     {"id": "math-002", "category": "math", "prompt": "What is 10% of 250?", "answer": 25},
-    {"id": "mcq-001", "category": "mcq", "prompt": "Capital of Italy? A) Rome B) Milan",
-     "options": {"A": "Rome", "B": "Milan"}, "answer": "A"},
-    {"id": "fc-001", "category": "function_calling", "prompt": "Weather in Oslo?", "tools": [WEATHER_TOOL],
-     "expected_calls": [{"name": "get_weather", "arguments": {"city": ["Oslo"], "unit": [None, "celsius"]}}]},
-    {"id": "sit-001", "category": "situational", "prompt": "She paid and left the cinema. Where was she?",
-     "accepted": ["cinema", "movie theater"]},
-    {"id": "ft-001", "category": "judge_finetome", "prompt": "Explain recursion briefly.",
-     "reference_answer": "Recursion is when a function calls itself on a smaller input until a base case.",
-     "rubric": {"criteria": "Explains recursion", "scores": {str(i): f"level {i}" for i in range(1, 6)}},
-     "threshold": 4},
+    {
+        "id": "mcq-001",
+        "category": "mcq",
+        "prompt": "Capital of Italy? A) Rome B) Milan",
+        "options": {"A": "Rome", "B": "Milan"},
+        "answer": "A",
+    },
+    {
+        "id": "fc-001",
+        "category": "function_calling",
+        "prompt": "Weather in Oslo?",
+        "tools": [WEATHER_TOOL],
+        "expected_calls": [{"name": "get_weather", "arguments": {"city": ["Oslo"], "unit": [None, "celsius"]}}],
+    },
+    {
+        "id": "sit-001",
+        "category": "situational",
+        "prompt": "She paid and left the cinema. Where was she?",
+        "accepted": ["cinema", "movie theater"],
+    },
+    {
+        "id": "ft-001",
+        "category": "judge_finetome",
+        "prompt": "Explain recursion briefly.",
+        "reference_answer": "Recursion is when a function calls itself on a smaller input until a base case.",
+        "rubric": {"criteria": "Explains recursion", "scores": {str(i): f"level {i}" for i in range(1, 6)}},
+        "threshold": 4,
+    },
 ]
 
 
@@ -67,7 +85,8 @@ def bench_args(tmp_path: Path, small_cases: Path) -> list[str]:
         f"--cases-dir={small_cases}",
         f"--cache-dir={tmp_path / 'cache'}",
         f"--reports-dir={tmp_path / 'reports'}",
-        "-p", "no:cacheprovider",
+        "-p",
+        "no:cacheprovider",
     ]
 
 

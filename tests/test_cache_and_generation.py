@@ -75,15 +75,17 @@ def test_first_answer_generates_every_selected_case_in_batches(tmp_path: Path) -
     run = ModelRun(backend, GenerationCache(tmp_path / "c.sqlite"), DETERMINISTIC, show_progress=False)
     first = run.answer(DETERMINISTIC[0])
     assert first.text == "answer to math-001" and not first.from_cache
-    assert sorted(sum(backend.batches, [])) == sorted(c["id"] for c in DETERMINISTIC)
+    assert sorted([i for b in backend.batches for i in b]) == sorted(c["id"] for c in DETERMINISTIC)
     assert all(len(batch) <= 2 for batch in backend.batches)
     for case in DETERMINISTIC[1:]:
         run.answer(case)
-    assert len(sum(backend.batches, [])) == len(DETERMINISTIC), "no case is generated twice"
+    assert len([i for b in backend.batches for i in b]) == len(DETERMINISTIC), "no case is generated twice"
 
 
 def test_warm_run_takes_everything_from_the_cache(tmp_path: Path) -> None:
-    ModelRun(RecordingBackend(), GenerationCache(tmp_path / "c.sqlite"), DETERMINISTIC, show_progress=False).generate_all()
+    ModelRun(
+        RecordingBackend(), GenerationCache(tmp_path / "c.sqlite"), DETERMINISTIC, show_progress=False
+    ).generate_all()
     warm_backend = RecordingBackend()
     warm = ModelRun(warm_backend, GenerationCache(tmp_path / "c.sqlite"), DETERMINISTIC, show_progress=False)
     assert warm.answer(DETERMINISTIC[1]).from_cache
@@ -91,10 +93,12 @@ def test_warm_run_takes_everything_from_the_cache(tmp_path: Path) -> None:
 
 
 def test_other_weights_do_not_reuse_the_cache(tmp_path: Path) -> None:
-    ModelRun(RecordingBackend(), GenerationCache(tmp_path / "c.sqlite"), DETERMINISTIC, show_progress=False).generate_all()
+    ModelRun(
+        RecordingBackend(), GenerationCache(tmp_path / "c.sqlite"), DETERMINISTIC, show_progress=False
+    ).generate_all()
     changed = RecordingBackend(weights="w2")
     ModelRun(changed, GenerationCache(tmp_path / "c.sqlite"), DETERMINISTIC, show_progress=False).generate_all()
-    assert len(sum(changed.batches, [])) == len(DETERMINISTIC)
+    assert len([i for b in changed.batches for i in b]) == len(DETERMINISTIC)
 
 
 def test_interrupt_keeps_finished_batches(tmp_path: Path) -> None:
@@ -105,7 +109,7 @@ def test_interrupt_keeps_finished_batches(tmp_path: Path) -> None:
     finished = interrupted.batches[0]
     resumed = RecordingBackend()
     ModelRun(resumed, GenerationCache(tmp_path / "c.sqlite"), DETERMINISTIC, show_progress=False).generate_all()
-    regenerated = sum(resumed.batches, [])
+    regenerated = [i for b in resumed.batches for i in b]
     assert set(finished).isdisjoint(regenerated)
     assert sorted(finished + regenerated) == sorted(c["id"] for c in DETERMINISTIC)
 
@@ -115,4 +119,4 @@ def test_identical_prompts_are_generated_once(tmp_path: Path) -> None:
     backend = RecordingBackend()
     run = ModelRun(backend, None, twins, show_progress=False)
     assert run.answer(twins[1]).text == run.answer(twins[0]).text
-    assert len(sum(backend.batches, [])) == 1
+    assert len([i for b in backend.batches for i in b]) == 1

@@ -29,14 +29,16 @@ def test_scripted_run_grades_each_case_and_writes_both_reports(
 ) -> None:
     script = write_script(tmp_path / "demo.json", GOOD)
     result = pytester.runpytest(*bench_args, f"--model=scripted:{script}", "-rs")
-    result.assert_outcomes(passed=4, failed=1, skipped=1)
-    result.stdout.fnmatch_lines([
-        "*test_math?math-002? - AssertionError: expected 25*",
-        "*SKIPPED*no judge configured (--judge)*",
-        "lorabench: scripted-demo*",
-        "*math*1*2*50.0%*0*",
-        "*overall*4*5*80.0%*1*",
-    ])
+    result.assert_outcomes(passed=4, failed=1, skipped=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*test_math?math-002? - AssertionError: expected 25*",
+            "*SKIPPED*no judge configured (--judge)*",
+            "lorabench: scripted-demo*",
+            "*math*1*2*50.0%*0*",
+            "*overall*4*5*80.0%*1*",
+        ]
+    )
     report = _report(tmp_path, "scripted-demo")
     cases = {case["id"]: case for case in report["cases"]}
     assert cases["math-002"]["outcome"] == "failed" and cases["math-002"]["extracted"] == 20
@@ -50,14 +52,21 @@ def test_scripted_run_grades_each_case_and_writes_both_reports(
     assert "<script>alert(1)</script>" not in html
 
 
-def test_item_ids_markers_and_keyword_selection(pytester: pytest.Pytester, tmp_path: Path, bench_args: list[str]) -> None:
+def test_item_ids_markers_and_keyword_selection(
+    pytester: pytest.Pytester, tmp_path: Path, bench_args: list[str]
+) -> None:
     script = write_script(tmp_path / "demo.json", GOOD)
     result = pytester.runpytest(*bench_args, f"--model=scripted:{script}", "--collect-only", "-q")
-    result.stdout.fnmatch_lines(["*test_math.py::test_math[[]math-001[]]", "*test_judge.py::test_judge_finetome[[]ft-001[]]"])
+    result.stdout.fnmatch_lines(
+        [
+            "benchmarks/test_judge.py::test_judge_finetome[[]ft-001[]]",
+            "benchmarks/test_math.py::test_math[[]math-001[]]",
+        ]
+    )
     log = tmp_path / "generated.log"
     pytester._monkeypatch.setenv("LORABENCH_SCRIPTED_LOG", str(log))
     selected = pytester.runpytest(*bench_args, f"--model=scripted:{script}", "-m", "mcq or situational")
-    selected.assert_outcomes(passed=2, deselected=4)
+    selected.assert_outcomes(passed=2, deselected=5)
     assert sorted(log.read_text().split()) == ["mcq-001", "sit-001"], "only selected cases reach the model"
 
 
@@ -65,9 +74,9 @@ def test_warm_rerun_generates_nothing(pytester: pytest.Pytester, tmp_path: Path,
     script = write_script(tmp_path / "demo.json", GOOD)
     log = tmp_path / "generated.log"
     pytester._monkeypatch.setenv("LORABENCH_SCRIPTED_LOG", str(log))
-    pytester.runpytest(*bench_args, f"--model=scripted:{script}").assert_outcomes(passed=4, failed=1, skipped=1)
+    pytester.runpytest(*bench_args, f"--model=scripted:{script}").assert_outcomes(passed=4, failed=1, skipped=2)
     assert len(log.read_text().split()) == 5
-    pytester.runpytest(*bench_args, f"--model=scripted:{script}").assert_outcomes(passed=4, failed=1, skipped=1)
+    pytester.runpytest(*bench_args, f"--model=scripted:{script}").assert_outcomes(passed=4, failed=1, skipped=2)
     assert len(log.read_text().split()) == 5, "the warm run must not call the backend"
     assert all(c["from_cache"] for c in _report(tmp_path, "scripted-demo")["cases"] if c["outcome"] != "skipped")
     pytester.runpytest(*bench_args, f"--model=scripted:{script}", "--no-cache")
@@ -75,7 +84,7 @@ def test_warm_rerun_generates_nothing(pytester: pytest.Pytester, tmp_path: Path,
 
 
 def test_oracle_and_shuffled_oracle(pytester: pytest.Pytester, bench_args: list[str]) -> None:
-    pytester.runpytest(*bench_args, "--model=oracle").assert_outcomes(passed=5, skipped=1)
+    pytester.runpytest(*bench_args, "--model=oracle").assert_outcomes(passed=5, skipped=2)
     shuffled = pytester.runpytest(*bench_args, "--model=oracle-shuffled")
     outcomes = shuffled.parseoutcomes()
     assert outcomes.get("passed", 0) == 0 and outcomes["failed"] == 5
@@ -84,10 +93,14 @@ def test_oracle_and_shuffled_oracle(pytester: pytest.Pytester, bench_args: list[
 def test_unknown_model_is_one_line_listing_known_names(pytester: pytest.Pytester, bench_args: list[str]) -> None:
     result = pytester.runpytest(*bench_args, "--model=gpt-17")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["ERROR: --model 'gpt-17' is not a known model; known: oracle, oracle-shuffled, smollm2*"])
+    result.stderr.fnmatch_lines(
+        ["ERROR: --model 'gpt-17' is not a known model; known: oracle, oracle-shuffled, smollm2*"]
+    )
 
 
-def test_malformed_case_file_stops_before_running(pytester: pytest.Pytester, small_cases: Path, bench_args: list[str]) -> None:
+def test_malformed_case_file_stops_before_running(
+    pytester: pytest.Pytester, small_cases: Path, bench_args: list[str]
+) -> None:
     with (small_cases / "mcq.jsonl").open("a", encoding="utf-8") as handle:
         handle.write('{"id": "mcq-002", "category": "mcq", "prompt": "?", "options": {"A": "x", "B": "y"}}\n')
     result = pytester.runpytest(*bench_args, "--model=oracle")
@@ -96,11 +109,13 @@ def test_malformed_case_file_stops_before_running(pytester: pytest.Pytester, sma
 
 
 def test_help_lists_options_with_defaults(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest("--help")
-    result.stdout.fnmatch_lines([
-        "lorabench benchmark:",
-        "*--model=MODEL*default: smollm2*",
-        "*--cache-dir=CACHE_DIR*",
-        "*--no-cache*",
-        "*--reports-dir=REPORTS_DIR*",
-    ])
+    result = pytester.runpytest("-p", "fixtures.plugin", "--help")
+    result.stdout.fnmatch_lines(
+        [
+            "lorabench benchmark:",
+            "*--model=MODEL*default: smollm2*",
+            "*--cache-dir=CACHE_DIR*",
+            "*--no-cache*",
+            "*--reports-dir=REPORTS_DIR*",
+        ]
+    )

@@ -9,8 +9,13 @@ from tokenizers import Tokenizer, models
 from transformers import PreTrainedTokenizerFast
 
 from benchmarks.instructions import SYSTEM_INSTRUCTIONS
-from fixtures.prompting import TOOLS_VIA_SYSTEM_PROMPT, TOOLS_VIA_TEMPLATE, case_messages, render_chat
-from fixtures.prompting import template_renders_tools
+from fixtures.prompting import (
+    TOOLS_VIA_SYSTEM_PROMPT,
+    TOOLS_VIA_TEMPLATE,
+    case_messages,
+    render_chat,
+    template_renders_tools,
+)
 from tests.conftest import SMALL_SET, WEATHER_TOOL
 
 RENDERS_TOOLS = (
@@ -18,7 +23,10 @@ RENDERS_TOOLS = (
     "{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}"
     "{% if add_generation_prompt %}<assistant>{% endif %}"
 )
-DROPS_TOOLS = "{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}{% if add_generation_prompt %}<assistant>{% endif %}"
+DROPS_TOOLS = (
+    "{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}"
+    "{% if add_generation_prompt %}<assistant>{% endif %}"
+)
 
 
 def _tokenizer(template: str) -> Any:
@@ -36,8 +44,11 @@ def test_case_messages_prepend_the_category_instruction() -> None:
 
 
 def test_case_system_message_is_merged_after_the_instruction() -> None:
-    case = {"id": "sit-9", "category": "situational", "messages": [
-        {"role": "system", "content": "You are a detective."}, {"role": "user", "content": "Who did it?"}]}
+    case = {
+        "id": "sit-9",
+        "category": "situational",
+        "messages": [{"role": "system", "content": "You are a detective."}, {"role": "user", "content": "Who did it?"}],
+    }
     system, user = case_messages(case)
     assert system["content"].startswith(SYSTEM_INSTRUCTIONS["situational"])
     assert system["content"].endswith("You are a detective.")

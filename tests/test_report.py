@@ -11,8 +11,12 @@ def _record(category: str, outcome: str) -> dict:
 
 
 def test_summary_counts_and_rates_exclude_skips() -> None:
-    records = [_record("math", "passed"), _record("math", "failed"), _record("math", "error"),
-               _record("judge_finance", "skipped")]
+    records = [
+        _record("math", "passed"),
+        _record("math", "failed"),
+        _record("math", "error"),
+        _record("judge_finance", "skipped"),
+    ]
     summary = summarize(records)
     math = summary["by_category"]["math"]
     assert (math["passed"], math["graded"], math["total"]) == (1, 3, 3)

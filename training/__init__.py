@@ -1,0 +1,1 @@
+"""LoRA / rsLoRA fine-tuning (unsloth on CUDA, PEFT + TRL elsewhere). Not written yet: see README."""
