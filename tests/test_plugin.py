@@ -32,7 +32,7 @@ def test_scripted_run_grades_each_case_and_writes_both_reports(
     result.assert_outcomes(passed=4, failed=1, skipped=2)
     result.stdout.fnmatch_lines(
         [
-            "*test_math?math-002? - AssertionError: expected 25*",
+            "*test_math?math-002? - AssertionError: extracted 20*",
             "*SKIPPED*no judge configured (--judge)*",
             "lorabench: scripted-demo*",
             "*math*1*2*50.0%*0*",
