@@ -28,17 +28,17 @@ def test_scripted_run_grades_each_case_and_writes_both_reports(
     pytester: pytest.Pytester, tmp_path: Path, bench_args: list[str]
 ) -> None:
     script = write_script(tmp_path / "demo.json", GOOD)
-    result = pytester.runpytest(*bench_args, f"--model=scripted:{script}", "-rs")
+    result = pytester.runpytest(*bench_args, f"--model=scripted:{script}")
     result.assert_outcomes(passed=4, failed=1, skipped=2)
     result.stdout.fnmatch_lines(
         [
-            "*test_math?math-002? - AssertionError: extracted 20*",
-            "*SKIPPED*no judge configured (--judge)*",
             "lorabench: scripted-demo*",
             "*math*1*2*50.0%*0*",
             "*overall*4*5*80.0%*1*",
         ]
     )
+    result.stdout.fnmatch_lines(["SKIPPED*no judge configured (--judge)*"])
+    result.stdout.fnmatch_lines(["FAILED *test_math?math-002? - AssertionError: extracted 20*"])
     report = _report(tmp_path, "scripted-demo")
     cases = {case["id"]: case for case in report["cases"]}
     assert cases["math-002"]["outcome"] == "failed" and cases["math-002"]["extracted"] == 20
