@@ -38,7 +38,7 @@ def test_scripted_run_grades_each_case_and_writes_both_reports(
         ]
     )
     result.stdout.fnmatch_lines(["SKIPPED*no judge configured (--judge)*"])
-    result.stdout.fnmatch_lines(["FAILED *test_math?math-002? - AssertionError: extracted 20*"])
+    result.stdout.fnmatch_lines(["FAILED *test_math?math-002?*"])
     report = _report(tmp_path, "scripted-demo")
     cases = {case["id"]: case for case in report["cases"]}
     assert cases["math-002"]["outcome"] == "failed" and cases["math-002"]["extracted"] == 20
