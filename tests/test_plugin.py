@@ -48,7 +48,9 @@ def test_scripted_run_grades_each_case_and_writes_both_reports(
     assert report["model"]["identity"]["backend"] == "scripted"
     assert "Answer: <number>" in report["instructions"]["math"]
     html = (tmp_path / "reports" / "scripted-demo.html").read_text(encoding="utf-8")
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    # pytest-html stores rows as HTML strings inside an escaped JSON attribute: our own escaping shows up
+    # escaped once more, and the browser ends up inserting the text, not a tag.
+    assert "&amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt;" in html
     assert "<script>alert(1)</script>" not in html
 
 
