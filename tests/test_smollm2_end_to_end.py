@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 
 import pytest
+import torch  # noqa: F401 - imported before pytester snapshots sys.modules: numpy cannot be loaded twice
+import transformers  # noqa: F401
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")]
 
