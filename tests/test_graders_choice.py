@@ -65,3 +65,8 @@ def test_no_letter_chosen_fails(output: str) -> None:
     verdict = grade_choice(CASE, output)
     assert not verdict.passed and verdict.extracted is None
     assert verdict.reason.startswith("no option letter found")
+
+
+def test_an_explicit_answer_statement_beats_letters_listed_earlier() -> None:
+    verdict = grade_choice(CASE, "C) Berlin\n\nThe answer is B) Paris.")
+    assert verdict.passed and verdict.reason == "chose B (the Answer line); correct"

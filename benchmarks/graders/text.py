@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 import string
 
-ANSWER_LINE = re.compile(r"(?:final\s+answer|answer)\s*(?:is)?\s*[:=]\s*(.+)", re.IGNORECASE)
+# "Answer: X", "Final answer = X", "The answer is X", "the correct answer is: X"
+ANSWER_LINE = re.compile(r"\banswer\s*(?:is\b\s*:?|[:=])\s*(.+)", re.IGNORECASE)
 _ARTICLES = re.compile(r"\b(?:a|an|the)\b")
 _PUNCTUATION = str.maketrans({ch: " " for ch in string.punctuation + "“”‘’«»…"})
 
 
 def final_answer_text(output: str) -> str | None:
-    """The text after the last `Answer:` (or `Final answer:`) marker, up to the end of its line."""
+    """The text after the last `Answer:` / `the answer is` marker, up to the end of its line."""
     matches = list(ANSWER_LINE.finditer(output))
     if not matches:
         return None
