@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.lorabench-installed
+MODEL ?= smollm2
 PYTEST_ARGS ?=
 
 .PHONY: setup bench test lint perf clean
@@ -19,8 +20,8 @@ setup: $(STAMP)
 
 # A benchmark run with failing cases is a result, not an error: exit 0 when pytest ran (exit 0 or 1).
 bench: setup
-	$(BIN)/python -m pytest benchmarks $(PYTEST_ARGS); status=$$?; \
-	  if [ $$status -le 1 ]; then echo "Open the report: reports/smollm2.html"; exit 0; else exit $$status; fi
+	$(BIN)/python -m pytest benchmarks --model $(MODEL) $(PYTEST_ARGS); status=$$?; \
+	  if [ $$status -le 1 ]; then echo "Open the report: reports/$(MODEL).html"; exit 0; else exit $$status; fi
 
 test: setup
 	$(BIN)/python -m ruff check .

@@ -1,6 +1,8 @@
-"""Option-letter grader: one committed letter, never the article 'A', hedges fail."""
+"""Option-letter grader: one committed letter, never the article "A", hedges fail."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -18,20 +20,28 @@ CASE = {
     "output",
     [
         "B",
+        "b",
         "(B)",
         "B)",
         "B.",
         "**B**",
         "Answer: B",
-        "Answer: (b)",
+        "answer: b",
+        "**Answer:** B",
+        "Answer:\nB",
+        "Answer: (B)",
+        "Answer: **B) Paris**",
         "The answer is B",
-        "Option B is right",
+        "The answer is (B).",
         "The correct option is (B) Paris",
+        "The best choice is B, since Paris is the capital.",
+        "Option B: Paris",
+        "I choose option B.",
         "B. Paris",
+        "B is correct.",
         "Paris",
+        "paris.",
         "Answer: Paris",
-        "A city with many museums. Answer: B",
-        "A and C are wrong.\nAnswer: B",
     ],
 )
 def test_committed_correct_letter_passes(output: str) -> None:
@@ -41,32 +51,104 @@ def test_committed_correct_letter_passes(output: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "output",
+    [
+        "A city with many museums and the seat of government.\nAnswer: B",
+        "A company issues bonds. The answer is B",
+        "A capital is a seat of government. I'd pick B.",
+        "A and C are wrong.\nAnswer: B",
+        "Answer: B. Paris is the capital of France, not A.",
+        "Answer: (B)\n\nExplanation: A is Rome, which is not the capital of France.",
+        "(A) Rome\n(B) Paris\n(C) Berlin\n(D) Madrid\nAnswer: B",
+        "C) Berlin\n\nThe answer is B) Paris.",
+        "Answer: A\nWait, that is Rome. Answer: B",
+    ],
+)
+def test_the_answer_statement_decides_over_other_letters(output: str) -> None:
+    verdict = grade_choice(CASE, output)
+    assert verdict.passed, verdict.reason
+    assert verdict.extracted == "B"
+
+
+@pytest.mark.parametrize(
     ("output", "extracted"),
-    [("Answer: A", "A"), ("The answer is C", "C"), ("(D) Madrid", "D"), ("Berlin", "C")],
+    [("Answer: A", "A"), ("The answer is C", "C"), ("(D) Madrid", "D"), ("Berlin", "C"), ("A", "A")],
 )
 def test_wrong_letter_fails(output: str, extracted: str) -> None:
     verdict = grade_choice(CASE, output)
     assert not verdict.passed and verdict.extracted == extracted
-    assert "expected B" in verdict.reason
+    assert f"chose {extracted}" in verdict.reason and "expected B" in verdict.reason
 
 
-@pytest.mark.parametrize("output", ["A or B", "Answer: A and C", "Either B or D", "C/D", "Answer: B, C"])
-def test_two_letters_are_ambiguous(output: str) -> None:
+def test_reason_quotes_where_the_letter_came_from() -> None:
+    assert grade_choice(CASE, "Some thoughts.\nAnswer: D").reason == 'chose D from "Answer: D": expected B'
+    assert grade_choice(CASE, "Answer: B").reason == 'chose B from "Answer: B": correct'
+
+
+@pytest.mark.parametrize(
+    ("output", "letters"),
+    [
+        ("A or B", ["A", "B"]),
+        ("Answer: A and C", ["A", "C"]),
+        ("Either B or D", ["B", "D"]),
+        ("C/D", ["C", "D"]),
+        ("Answer: B, C", ["B", "C"]),
+        ("The answer is (A) or (B).", ["A", "B"]),
+        ("Answer: Paris or Rome", ["A", "B"]),
+    ],
+)
+def test_two_letters_are_ambiguous(output: str, letters: list[str]) -> None:
     verdict = grade_choice(CASE, output)
     assert not verdict.passed
-    assert verdict.reason.startswith("ambiguous")
+    assert verdict.reason.startswith("ambiguous") and " and ".join(sorted(letters)) in verdict.reason
+    assert sorted(verdict.extracted) == letters
 
 
 @pytest.mark.parametrize(
     "output",
-    ["A capital city is a seat of government.", "I am not sure.", "E)", "The answer is a bit unclear."],
+    [
+        "A capital city is a seat of government.",
+        "A company issues bonds to raise money.",
+        "The answer is a bit unclear.",
+        "I am not sure.",
+        "",
+        "E)",
+        "Answer: E",
+        "Answer: Lisbon",
+    ],
 )
 def test_no_letter_chosen_fails(output: str) -> None:
     verdict = grade_choice(CASE, output)
     assert not verdict.passed and verdict.extracted is None
-    assert verdict.reason.startswith("no option letter found")
+    assert "no option letter found" in verdict.reason
 
 
-def test_an_explicit_answer_statement_beats_letters_listed_earlier() -> None:
-    verdict = grade_choice(CASE, "C) Berlin\n\nThe answer is B) Paris.")
-    assert verdict.passed and verdict.reason == "chose B (the Answer line); correct"
+def test_the_article_a_in_an_answer_line_is_not_option_a() -> None:
+    verdict = grade_choice({**CASE, "answer": "A"}, "Answer: A city on the Seine, so Paris")
+    assert verdict.extracted != "A" and not verdict.passed
+
+
+def test_letters_outside_the_options_are_ignored() -> None:
+    three = {**CASE, "options": {"A": "Rome", "B": "Paris", "C": "Berlin"}}
+    assert grade_choice(three, "D) is tempting, but Answer: B").passed
+    assert grade_choice(three, "(D) Madrid\n(B) Paris").extracted == "B"
+    five = {**CASE, "answer": "E", "options": {**CASE["options"], "E": "Lisbon"}}
+    assert grade_choice(five, "Answer: E").passed
+
+
+def test_option_text_needs_exactly_one_option_and_prefers_the_longer_text() -> None:
+    vitamins = {
+        "id": "mcq-v",
+        "category": "mcq",
+        "answer": "B",
+        "options": {"A": "Vitamin A", "B": "Vitamin D", "C": "The stock's price falls"},
+    }
+    assert grade_choice(vitamins, "Vitamin D").extracted == "B"
+    assert grade_choice(vitamins, "answer: VITAMIN   d").passed
+    assert grade_choice(vitamins, "Answer: the stocks price falls").extracted == "C"
+    assert grade_choice(vitamins, "Answer: Vitamin").extracted is None
+
+
+def test_verdict_is_json_serialisable() -> None:
+    for output in ["Answer: B", "A or B", "nothing"]:
+        json.dumps(grade_choice(CASE, output).to_dict())

@@ -1,6 +1,8 @@
-"""Numeric grader: final-answer extraction, number formats and tolerance."""
+"""Numeric grader: which number is the final answer, how numbers are read, and tolerance."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -10,18 +12,32 @@ from benchmarks.graders.numbers import numbers_in
 CASE = {"id": "math-x", "category": "math", "answer": 42}
 
 
+def case(answer: float, **extra: object) -> dict:
+    return {**CASE, "answer": answer, **extra}
+
+
 @pytest.mark.parametrize(
     ("text", "values"),
     [
-        ("$1,234,567.50", [1234567.5]),
-        ("it is -5 or −7", [-5, -7]),
+        ("1,234,567", [1234567]),
+        ("$1,200.50", [1200.5]),
+        ("€30 and USD 40 and £7", [30, 40, 7]),
+        ("it fell by -5, then by −7", [-5, -7]),
+        ("a loss of -$12", [-12]),
         ("pages 3-5", [3, 5]),
         ("COVID-19", [19]),
-        (".5 and 3/4", [0.5, 0.75]),
-        (r"\frac{3}{8}", [0.375]),
+        ("3 - 5", [3, 5]),
+        ("- 42 apples remain", [42]),
+        (".5 and 3.75", [0.5, 3.75]),
+        ("3/4 of it", [0.75]),
+        ("1 1/2 cups", [1.5]),
+        (r"\frac{3}{8} and \dfrac{1}{4}", [0.375, 0.25]),
+        (r"-\frac{3}{4}", [-0.75]),
+        (r"2\frac{1}{2}", [2.5]),
         ("12.5% of 45 mph", [12.5, 45]),
-        ("1.2e3", [1200]),
-        ("€30 and USD 40", [30, 40]),
+        ("12 km in 3.5 hours", [12, 3.5]),
+        ("1.2e3 and 5E-2", [1200, 0.05]),
+        ("no digits here", []),
     ],
 )
 def test_number_formats(text: str, values: list[float]) -> None:
@@ -32,12 +48,18 @@ def test_number_formats(text: str, values: list[float]) -> None:
     "output",
     [
         "Answer: 42",
-        "6 times 7 is 42.",
-        "First I got 41, then corrected it.\nAnswer: 42",
-        "The answer is: 42 apples",
-        r"So the total is \boxed{42}.",
+        "answer: 42.",
+        "The answer is 42.",
+        "The final answer is: 42 apples",
         "Final answer: $42.00",
-        "Answer: 42.",
+        "**Answer:** 42",
+        "**Answer**: 42",
+        "Answer:\n42",
+        r"So the total is \boxed{42}.",
+        "Answer: 6 × 7 = 42",
+        "Answer: 42 (because 6 × 7 = 42)",
+        "6 times 7 is 42.",
+        "Answer: 42\nCheck: 6 * 7 = 42, and 42 + 1 = 43.",
     ],
 )
 def test_correct_final_answers_pass(output: str) -> None:
@@ -46,41 +68,101 @@ def test_correct_final_answers_pass(output: str) -> None:
     assert verdict.extracted == 42
 
 
+def test_a_wrong_number_earlier_does_not_matter_when_the_answer_line_is_right() -> None:
+    verdict = grade_numeric(CASE, "First I got 41, then 40, then I fixed a mistake.\nAnswer: 42")
+    assert verdict.passed
+    assert verdict.reason == 'expected 42, extracted 42 from "Answer: 42"'
+
+
+def test_the_right_number_earlier_does_not_save_a_wrong_answer_line() -> None:
+    verdict = grade_numeric(CASE, "6 * 7 = 42? No, I think it is less.\nAnswer: 41")
+    assert not verdict.passed and verdict.extracted == 41
+    assert verdict.reason == 'expected 42, extracted 41 from "Answer: 41"'
+
+
 @pytest.mark.parametrize(
     ("output", "extracted"),
     [
-        ("42 looked likely, but\nAnswer: 41", 41),
         ("Answer: 41", 41),
-        ("I computed 42 then 43.", 43),
         ("Answer: -42", -42),
-        (r"\boxed{24} although 42 appeared", 24),
+        ("Answer: 42.5", 42.5),
+        ("I computed 42 then 43.", 43),
+        ("Answer: 42\nWait, I made an error.\nAnswer: 24", 24),
+        (r"Answer: 42" + "\n" + r"\boxed{24}", 24),
+        (r"\boxed{24} although 42 appeared before", 24),
     ],
 )
-def test_wrong_final_answers_fail_even_when_the_right_number_appears(output: str, extracted: int) -> None:
+def test_wrong_final_answers_fail(output: str, extracted: float) -> None:
     verdict = grade_numeric(CASE, output)
     assert not verdict.passed
     assert verdict.extracted == extracted
     assert f"extracted {extracted}" in verdict.reason and "expected 42" in verdict.reason
 
 
-def test_no_number_fails_with_a_reason() -> None:
-    verdict = grade_numeric(CASE, "I cannot solve this.")
+def test_the_last_explicit_answer_wins_when_the_model_corrects_itself() -> None:
+    assert grade_numeric(CASE, "Answer: 41\nHmm, recount.\nAnswer: 42").passed
+    assert grade_numeric(CASE, r"\boxed{24}" + "\nOn reflection, Answer: 42").passed
+
+
+def test_an_answer_line_without_a_number_falls_back_to_the_last_number() -> None:
+    verdict = grade_numeric(CASE, "6 * 7 = 42\nAnswer: forty-two")
+    assert verdict.passed and verdict.extracted == 42
+    assert "last number in the output" in verdict.reason
+
+
+@pytest.mark.parametrize("output", ["I cannot solve this.", "", "Answer: unknown"])
+def test_no_number_fails_with_a_clear_reason(output: str) -> None:
+    verdict = grade_numeric(CASE, output)
     assert not verdict.passed and verdict.extracted is None
-    assert verdict.reason.startswith("no number found")
+    assert "no number found in the output" in verdict.reason
 
 
-def test_integers_are_exact_by_default() -> None:
+@pytest.mark.parametrize(
+    ("answer", "output"),
+    [
+        (1234567, "Answer: 1,234,567"),
+        (1200.5, "The total cost is $1,200.50."),
+        (30, "Answer: €30"),
+        (40, "Answer: USD 40"),
+        (12, "Answer: 12 km"),
+        (45, "She drove at 45 mph."),
+        (3.5, "Answer: 3.5 hours"),
+        (12.5, "Answer: 12.5%"),
+        (0.75, "Answer: 3/4"),
+        (0.75, r"\boxed{\frac{3}{4}}"),
+        (1.5, "Answer: 1 1/2"),
+        (0.5, "Answer: .5"),
+        (1200, "Answer: 1.2e3"),
+        (-5, "Answer: −5"),
+        (-5, "The temperature fell to -5 degrees."),
+        (5, "Read pages 3-5"),
+        (42, "Answer: 42.0"),
+    ],
+)
+def test_number_formats_in_answers(answer: float, output: str) -> None:
+    verdict = grade_numeric(case(answer), output)
+    assert verdict.passed, verdict.reason
+
+
+def test_exact_by_default_up_to_float_noise() -> None:
     assert not grade_numeric(CASE, "Answer: 42.01").passed
-    assert grade_numeric({**CASE, "answer": 0.3}, "Answer: 0.30000000000000004").passed
+    assert not grade_numeric(CASE, "Answer: 42.000001").passed
+    assert grade_numeric(case(0.3), "Answer: 0.30000000000000004").passed
+    assert grade_numeric(case(0.3, tolerance=0), "Answer: 0.30000000000000004").passed
 
 
-def test_tolerance_is_absolute_and_inclusive() -> None:
-    case = {**CASE, "answer": 12.35, "tolerance": 0.01}
-    assert grade_numeric(case, "Answer: 12.36").passed
-    assert grade_numeric(case, "Answer: 12.34").passed
-    assert not grade_numeric(case, "Answer: 12.37").passed
+def test_tolerance_is_absolute_and_inclusive_at_the_boundary() -> None:
+    tolerant = case(12.35, tolerance=0.01)
+    assert grade_numeric(tolerant, "Answer: 12.36").passed
+    assert grade_numeric(tolerant, "Answer: 12.34").passed
+    assert not grade_numeric(tolerant, "Answer: 12.3601").passed
+    assert not grade_numeric(tolerant, "Answer: 12.3399").passed
+    verdict = grade_numeric(tolerant, "Answer: 12.37")
+    assert not verdict.passed and verdict.reason == 'expected 12.35 ± 0.01, extracted 12.37 from "Answer: 12.37"'
 
 
-def test_fractions_and_percent_as_written() -> None:
-    assert grade_numeric({**CASE, "answer": 0.75}, "Answer: 3/4").passed
-    assert grade_numeric({**CASE, "answer": 12.5}, "The rate is 12.5%").passed
+def test_verdict_is_json_serialisable() -> None:
+    for output in ["Answer: 3/4", "Answer: 42", "nothing"]:
+        json.dumps(grade_numeric(CASE, output).to_dict())
+    assert grade_numeric(CASE, "Answer: 42.0").extracted == 42
+    assert isinstance(grade_numeric(CASE, "Answer: 42.0").extracted, int)

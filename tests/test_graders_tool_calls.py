@@ -3,36 +3,33 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from benchmarks.graders import grade_tool_calls
+from benchmarks.graders.call_parsing import parse_calls
 
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Weather for a city.",
-        "parameters": {
-            "type": "object",
-            "required": ["city"],
-            "properties": {
-                "city": {"type": "string"},
-                "days": {"type": "integer", "minimum": 1},
-                "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
-            },
-        },
-    },
-}
-TIME = {
-    "type": "function",
-    "function": {
-        "name": "get_time",
-        "description": "Local time in a time zone.",
-        "parameters": {"type": "object", "required": ["timezone"], "properties": {"timezone": {"type": "string"}}},
-    },
-}
 
+def tool(name: str, properties: dict, required: list[str], **schema: object) -> dict:
+    parameters = {"type": "object", "properties": properties, "required": required, **schema}
+    return {
+        "type": "function",
+        "function": {"name": name, "description": f"{name}.", "parameters": parameters},
+    }
+
+
+WEATHER = tool(
+    "get_weather",
+    {
+        "city": {"type": "string"},
+        "days": {"type": "integer", "minimum": 1},
+        "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+        "hourly": {"type": "boolean"},
+    },
+    ["city"],
+)
+TIME = tool("get_time", {"timezone": {"type": "string"}}, ["timezone"])
 CASE = {
     "id": "fc-x",
     "category": "function_calling",
@@ -58,77 +55,218 @@ def call(name: str, **arguments: object) -> dict:
     return {"name": name, "arguments": arguments}
 
 
+PARIS = json.dumps(call("get_weather", city="Paris", days=3))
+
+
 @pytest.mark.parametrize(
     "output",
     [
-        json.dumps(call("get_weather", city="Paris", days=3)),
-        json.dumps([call("get_weather", city="paris,  FRANCE", days=3.0, unit="celsius")]),
-        "```json\n" + json.dumps(call("get_weather", city="Paris", days=3)) + "\n```",
+        PARIS,
+        f"[{PARIS}]",
+        json.dumps([call("get_weather", city="  paris,   FRANCE ", days=3.0, unit="celsius")]),
+        f"```json\n{PARIS}\n```",
+        f"Sure, here is the call:\n```\n{PARIS}\n```\nLet me know if you need more.",
+        f"<|python_tag|>{PARIS}<|eom_id|>",
         "<|python_tag|>" + json.dumps({"name": "get_weather", "parameters": {"city": "Paris", "days": 3}}),
-        '[get_weather(city="Paris", days=3)]',
-        'get_weather(city="Paris", days=3, unit="celsius")',
-        "Sure, calling it now: " + json.dumps(call("get_weather", city="Paris", days=3)),
+        f"<tool_call>\n{PARIS}\n</tool_call>",
+        f"Calling the weather tool now: {PARIS}",
+        json.dumps({"name": "get_weather", "arguments": json.dumps({"city": "Paris", "days": 3})}),
         json.dumps(
-            {"type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris", "days": 3}'}}
+            {
+                "type": "function",
+                "function": {"name": "get_weather", "arguments": '{"city": "Paris", "days": 3}'},
+            }
         ),
+        json.dumps({"tool_calls": [{"id": "c1", "type": "function", "function": json.loads(PARIS)}]}),
+        '[get_weather(city="Paris", days=3)]',
+        "get_weather(city='Paris', days=3, unit='celsius')",
+        '<|python_tag|>[get_weather(city="Paris", days=3)]<|eot_id|>',
+        'Here is the function call: [get_weather(city="Paris", days=3)].',
     ],
 )
 def test_accepted_single_call_passes(output: str) -> None:
     verdict = grade_tool_calls(CASE, output)
     assert verdict.passed, verdict.reason
-    assert verdict.extracted[0]["name"] == "get_weather"
+    assert verdict.extracted == [{"name": "get_weather", "arguments": verdict.extracted[0]["arguments"]}]
+    assert verdict.extracted[0]["arguments"]["days"] == 3
 
 
-def test_parallel_calls_in_any_order() -> None:
-    output = json.dumps([call("get_time", timezone="CET"), call("get_weather", city="Oslo")])
-    assert grade_tool_calls(PARALLEL, output).passed
-    pythonic = '[get_time(timezone="Europe/Oslo"), get_weather(city="Oslo")]'
-    assert grade_tool_calls(PARALLEL, pythonic).passed
+def test_pass_reason_shows_the_call() -> None:
+    assert grade_tool_calls(CASE, PARIS).reason == 'called get_weather(city="Paris", days=3) as expected'
 
 
 @pytest.mark.parametrize(
-    ("output", "reason_part"),
+    "output",
     [
-        (json.dumps(call("get_forecast", city="Paris", days=3)), "unknown function 'get_forecast'"),
-        (json.dumps(call("get_weather", city="Lyon", days=3)), 'city="Lyon" is not one of'),
-        (json.dumps(call("get_weather", city="Paris", days="3")), "'3' is not of type 'integer'"),
-        (json.dumps(call("get_weather", city="Paris", days=3, unit="kelvin")), "is not one of ['celsius'"),
-        (json.dumps(call("get_weather", city="Paris")), "missing argument 'days'"),
-        (json.dumps(call("get_weather", city="Paris", days=3, hourly=True)), "unexpected argument 'hourly'"),
-        (json.dumps([call("get_weather", city="Paris", days=3), call("get_time", timezone="CET")]), "made 2 call(s)"),
-        ('{"name": "get_weather", "arguments": {"city": "Paris"', "not valid JSON"),
-        ("It will be sunny in Paris.", "no tool call found"),
-        (json.dumps(call("get_time", timezone="CET")), "expected get_weather, got get_time"),
+        json.dumps([call("get_time", timezone="CET"), call("get_weather", city="Oslo")]),
+        '[get_time(timezone="Europe/Oslo"), get_weather(city="Oslo")]',
+        json.dumps(call("get_time", timezone="CET")) + "; " + json.dumps(call("get_weather", city="Oslo")),
+        json.dumps(call("get_time", timezone="CET")) + "\n" + json.dumps(call("get_weather", city="Oslo")),
+        "<tool_call>" + json.dumps(call("get_weather", city="Oslo")) + "</tool_call>\n"
+        "<tool_call>" + json.dumps(call("get_time", timezone="cet")) + "</tool_call>",
     ],
 )
-def test_wrong_calls_fail_with_a_reason(output: str, reason_part: str) -> None:
+def test_parallel_calls_in_any_order(output: str) -> None:
+    verdict = grade_tool_calls(PARALLEL, output)
+    assert verdict.passed, verdict.reason
+    assert sorted(c["name"] for c in verdict.extracted) == ["get_time", "get_weather"]
+
+
+def test_matching_is_one_to_one_not_greedy() -> None:
+    either = {"name": "get_weather", "arguments": {"city": ["Oslo", "Paris"]}}
+    only_paris = {"name": "get_weather", "arguments": {"city": ["Paris"]}}
+    case = {**CASE, "expected_calls": [either, only_paris]}
+    assert grade_tool_calls(case, '[get_weather(city="Paris"), get_weather(city="Oslo")]').passed
+    verdict = grade_tool_calls(case, '[get_weather(city="Oslo"), get_weather(city="Oslo")]')
+    assert not verdict.passed and 'city="Oslo" is not one of ["Paris"]' in verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("output", "reason"),
+    [
+        (
+            json.dumps(call("get_forecast", city="Paris", days=3)),
+            "invalid call: unknown function 'get_forecast'",
+        ),
+        (json.dumps(call("get_weather", city="Lyon", days=3)), 'get_weather: city="Lyon" is not one of'),
+        (json.dumps(call("get_weather", city="Paris", days=4)), "get_weather: days=4 is not one of [3]"),
+        (json.dumps(call("get_weather", city="Paris", days="3")), "days: '3' is not of type 'integer'"),
+        (json.dumps(call("get_weather", city="Paris", days=0)), "days: 0 is less than the minimum of 1"),
+        (json.dumps(call("get_weather", city="Paris", days=3, unit="kelvin")), "'kelvin' is not one of"),
+        (json.dumps(call("get_weather", days=3)), "'city' is a required property"),
+        (json.dumps(call("get_weather", city="Paris")), "missing argument 'days'"),
+        (
+            json.dumps(call("get_weather", city="Paris", days=3, hourly=True)),
+            "get_weather: unexpected argument 'hourly'",
+        ),
+        (
+            json.dumps([json.loads(PARIS), call("get_time", timezone="CET")]),
+            "extra call to get_time (made 2 call(s), expected 1)",
+        ),
+        (json.dumps(call("get_time", timezone="CET")), "missing call to get_weather; extra call to get_time"),
+        ('{"name": "get_weather", "arguments": {"city": "Paris"', "unreadable tool call"),
+        (
+            '{"name": "get_weather", "arguments": "{city: Paris}"}',
+            "arguments of get_weather are not valid JSON",
+        ),
+        ("It will be sunny in Paris.", "no tool call found"),
+        ("", "no tool call found"),
+    ],
+)
+def test_wrong_calls_fail_with_a_reason(output: str, reason: str) -> None:
     verdict = grade_tool_calls(CASE, output)
     assert not verdict.passed
-    assert reason_part in verdict.reason
+    assert reason in verdict.reason
 
 
 def test_missing_parallel_call_fails() -> None:
     verdict = grade_tool_calls(PARALLEL, json.dumps(call("get_weather", city="Oslo")))
-    assert not verdict.passed and "made 1 call(s)" in verdict.reason
+    assert not verdict.passed
+    assert verdict.reason == "missing call to get_time (made 1 call(s), expected 2)"
 
 
-def test_booleans_are_not_numbers() -> None:
-    case = {**CASE, "expected_calls": [{"name": "get_weather", "arguments": {"city": ["Paris"], "days": [1]}}]}
-    assert grade_tool_calls(case, json.dumps(call("get_weather", city="Paris", days=1))).passed
-    assert not grade_tool_calls(case, 'get_weather(city="Paris", days=True)').passed
+def test_optional_argument_may_be_omitted_only_when_null_is_accepted() -> None:
+    assert grade_tool_calls(CASE, 'get_weather(city="Paris", days=3)').passed
+    assert grade_tool_calls(CASE, 'get_weather(city="Paris", days=3, unit="celsius")').passed
+    assert not grade_tool_calls(CASE, 'get_weather(city="Paris", days=3, unit="fahrenheit")').passed
+    only_city = {"name": "get_weather", "arguments": {"city": ["Paris"], "unit": [None]}}
+    leave_out = {**CASE, "expected_calls": [only_city]}
+    assert grade_tool_calls(leave_out, 'get_weather(city="Paris")').passed
+    verdict = grade_tool_calls(leave_out, 'get_weather(city="Paris", unit="celsius")')
+    assert not verdict.passed and "argument 'unit' should be left out" in verdict.reason
+
+
+def test_values_compare_by_type_then_value() -> None:
+    anything = tool("log", {"value": {}}, ["value"])
+    expect = {"id": "fc-v", "category": "function_calling", "tools": [anything]}
+
+    def passes(accepted: list, output: str) -> bool:
+        case = {**expect, "expected_calls": [{"name": "log", "arguments": {"value": accepted}}]}
+        return grade_tool_calls(case, output).passed
+
+    assert passes([5], "log(value=5.0)")
+    assert passes([2.5], "log(value=2.5)")
+    assert passes([-3], "log(value=-3)")
+    assert not passes([5], "log(value='5')")
+    assert not passes(["5"], "log(value=5)")
+    assert passes([1], "log(value=1)")
+    assert not passes([1], "log(value=True)")
+    assert not passes([True], "log(value=1)")
+    assert passes([False], "log(value=False)")
+    assert passes(["New  York"], "log(value=' new york ')")
+    assert not passes(["New York"], "log(value='Newark')")
+    assert passes([["A", 1]], "log(value=['a', 1.0])")
+    assert not passes([["a", "b"]], "log(value=['b', 'a'])")
+    assert passes([{"k": "V", "n": [2]}], "log(value={'n': [2], 'k': 'v'})")
+    assert not passes([{"k": "v"}], "log(value={'k': 'v', 'extra': 1})")
 
 
 def test_no_call_case_passes_on_plain_text_and_fails_on_any_call() -> None:
-    assert grade_tool_calls(NO_CALL, "I can't help with stock prices using these tools.").passed
-    verdict = grade_tool_calls(NO_CALL, json.dumps(call("get_weather", city="Paris")))
-    assert not verdict.passed and "no tool fits" in verdict.reason
+    verdict = grade_tool_calls(NO_CALL, "I can't look up stock prices with these tools.")
+    assert verdict.passed and verdict.extracted == []
+    for output in [PARIS, 'get_time(timezone="CET")', f"```json\n[{PARIS}]\n```"]:
+        verdict = grade_tool_calls(NO_CALL, output)
+        assert not verdict.passed and "no tool fits this request, but the model called" in verdict.reason
 
 
-def test_code_in_pythonic_calls_is_rejected_not_run(tmp_path: object) -> None:
-    marker = f"{tmp_path}/ran"
-    for output in [f"[__import__('os').system('touch {marker}')]", f"get_weather(city=open('{marker}', 'w'))"]:
-        verdict = grade_tool_calls(CASE, output)
-        assert not verdict.passed and verdict.reason.startswith("unreadable tool call")
-    import os
+def test_json_data_that_is_not_a_call_is_plain_text() -> None:
+    assert parse_calls('The city record is {"name": "Paris", "country": "France"}.') == []
+    assert grade_tool_calls(NO_CALL, 'Paris: {"name": "Paris", "population": 2102650}').passed
 
-    assert not os.path.exists(marker)
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        "[__import__('os').system('touch {marker}')]",
+        "get_weather(city=open('{marker}', 'w').name, days=3)",
+        "get_weather(city=__import__('os').system('touch {marker}'), days=3)",
+        "get_weather('Paris', 3)",
+        "get_weather(**{{'city': 'Paris', 'days': 3}})",
+        "get_weather(city='Paris', city='Lyon', days=3)",
+        "[get_weather(city='Paris', days=3), 42]",
+        "get_weather(city={{'Paris'}}, days=3)",
+        "get_weather(city=b'Paris', days=3)",
+        "get_weather(city='Paris', days=3) + open('{marker}', 'w')",
+    ],
+)
+def test_code_in_pythonic_calls_is_rejected_not_run(output: str, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    verdict = grade_tool_calls(CASE, output.format(marker=marker))
+    assert not verdict.passed and verdict.reason.startswith("unreadable tool call")
+    assert not marker.exists()
+
+
+def test_pythonic_literals_of_every_kind() -> None:
+    output = "[f(a=[1, 'x'], b={'k': None}, c=-2.5, d=True, e=None, t=(1, 2)), g()]"
+    assert parse_calls(output) == [
+        {
+            "name": "f",
+            "arguments": {"a": [1, "x"], "b": {"k": None}, "c": -2.5, "d": True, "e": None, "t": [1, 2]},
+        },
+        {"name": "g", "arguments": {}},
+    ]
+
+
+def test_schema_draft_is_taken_from_the_schema() -> None:
+    point = tool(
+        "plot",
+        {
+            "xy": {
+                "type": "array",
+                "items": [{"type": "number"}, {"type": "number"}],
+                "additionalItems": False,
+            }
+        },
+        ["xy"],
+        **{"$schema": "http://json-schema.org/draft-07/schema#"},
+    )
+    case = {"id": "fc-d", "category": "function_calling", "tools": [point], "expected_calls": []}
+    case["expected_calls"] = [{"name": "plot", "arguments": {"xy": [[1, 2]]}}]
+    assert grade_tool_calls(case, "plot(xy=[1, 2])").passed
+    verdict = grade_tool_calls(case, "plot(xy=[1, 2, 3])")
+    assert not verdict.passed and "Additional items are not allowed" in verdict.reason
+
+
+def test_verdict_is_json_serialisable() -> None:
+    for output in [PARIS, "plain text", "get_weather('x')", "[get_weather(city='Paris', days=3)]"]:
+        json.dumps(grade_tool_calls(CASE, output).to_dict())

@@ -1,130 +1,180 @@
 """Read tool calls out of model text: JSON in its common shapes, or the pythonic `[f(x=1)]` form.
 
-Model output is parsed, never executed: JSON with `json`, the pythonic form with `ast.parse` and
-`ast.literal_eval` on each argument, so `[__import__('os').system('x')]` is simply not a call.
+Model output is parsed, never executed: JSON with `json`, the pythonic form with `ast.parse` plus
+`ast.literal_eval` on each keyword value, so `[__import__('os').system('x')]` is simply not a call.
 """
 
 from __future__ import annotations
 
 import ast
+import itertools
 import json
 import re
 from typing import Any
 
 Call = dict[str, Any]
 
-_FENCE = re.compile(r"```(?:json|python|tool_code|tool_call)?\s*(.*?)```", re.S)
-_TAGGED = re.compile(r"<tool_call>\s*(.*?)\s*</tool_call>", re.S)
+_FENCE = re.compile(r"```[\w-]*[ \t]*\n?(.*?)```", re.S)
+_TAGGED = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.S)
 _MARKERS = ("<|python_tag|>", "<|eom_id|>", "<|eot_id|>")
+_CALL_START = re.compile(r"\[?\s*[A-Za-z_][\w.]*\s*\(")
+_CALL_KEYS = {"name", "arguments", "parameters", "type", "id"}
+_WRAPPER_KEYS = {"type", "id", "index", "function"}
 
 
 class CallParseError(ValueError):
-    """The output looks like it tries to call a tool but cannot be read as calls."""
+    """The output tries to call a tool but cannot be read as calls."""
 
 
 def _as_call(item: Any) -> Call | None:
-    """Normalise one JSON object to {name, arguments}; None when it is not a call."""
+    """Normalise one JSON object to {name, arguments}; None when it is not a call at all."""
     if not isinstance(item, dict):
         return None
-    if isinstance(item.get("function"), dict):  # OpenAI: {"type": "function", "function": {...}}
+    if isinstance(item.get("function"), dict) and set(item) <= _WRAPPER_KEYS:  # OpenAI {"function": {...}}
         item = item["function"]
     name = item.get("name")
-    if not isinstance(name, str):
+    # {"name": "Paris", "country": "France"} in a plain answer is data, not a call.
+    if not isinstance(name, str) or not ({"arguments", "parameters"} & set(item) or set(item) <= _CALL_KEYS):
         return None
-    arguments = item.get("arguments", item.get("parameters", {}))
-    if isinstance(arguments, str):  # OpenAI sends arguments as a JSON string
+    arguments = item.get("arguments", item.get("parameters"))
+    if isinstance(arguments, str):  # OpenAI sends arguments as a JSON-encoded string
         try:
             arguments = json.loads(arguments) if arguments.strip() else {}
         except json.JSONDecodeError as exc:
-            raise CallParseError(f"arguments of {name} are not valid JSON: {exc.msg}") from None
+            raise CallParseError(f"the arguments of {name} are not valid JSON ({exc.msg})") from None
+    arguments = {} if arguments is None else arguments
     if not isinstance(arguments, dict):
-        raise CallParseError(f"arguments of {name} must be an object, got {type(arguments).__name__}")
+        raise CallParseError(f"the arguments of {name} must be an object, not {type(arguments).__name__}")
     return {"name": name, "arguments": arguments}
 
 
-def _calls_from_json(value: Any) -> list[Call] | None:
+def _calls_from_json(value: Any) -> list[Call]:
+    """The calls in one JSON value: a call, a list of calls, or {"tool_calls": [...]}; else []."""
     if isinstance(value, dict) and isinstance(value.get("tool_calls"), list):
         value = value["tool_calls"]
     items = value if isinstance(value, list) else [value]
     calls = [_as_call(item) for item in items]
-    if not items or any(call is None for call in calls):
-        return None
-    return [call for call in calls if call is not None]
+    return [call for call in calls if call is not None] if calls and None not in calls else []
 
 
-def _json_values(text: str) -> list[Any]:
-    """Every top-level JSON object or array embedded in `text`, in order."""
-    decoder, values, index = json.JSONDecoder(), [], 0
-    while index < len(text):
-        starts = [i for i in (text.find("{", index), text.find("[", index)) if i != -1]
-        if not starts:
-            break
-        start = min(starts)
+def _json_values(text: str) -> tuple[list[Any], str]:
+    """Every top-level JSON object or array embedded in `text`, in order, and the text around them."""
+    decoder, values, rest, index = json.JSONDecoder(), [], [], 0
+    while (start := _next_bracket(text, index)) != -1:
         try:
             value, end = decoder.raw_decode(text, start)
         except json.JSONDecodeError:
+            rest.append(text[index : start + 1])
             index = start + 1
             continue
         values.append(value)
+        rest.append(text[index:start])
         index = end
-    return values
+    return values, "".join(rest) + text[index:]
+
+
+def _next_bracket(text: str, index: int) -> int:
+    starts = [i for i in (text.find("{", index), text.find("[", index)) if i != -1]
+    return min(starts, default=-1)
+
+
+def _dotted_name(node: ast.expr) -> str | None:
+    """`get_weather` or `tools.get_weather`; None for anything computed, such as `__import__('os').system`."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        owner = _dotted_name(node.value)
+        return None if owner is None else f"{owner}.{node.attr}"
+    return None
 
 
 def _literal(node: ast.expr) -> Any:
+    """A keyword's value, read with `ast.literal_eval`, as JSON data (tuples become lists)."""
     try:
-        return ast.literal_eval(node)
-    except (ValueError, SyntaxError, TypeError):
-        raise CallParseError(f"argument value {ast.unparse(node)!r} is not a literal") from None
+        return _as_json(ast.literal_eval(node))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        raise CallParseError(f"argument value {ast.unparse(node)!r} is not a JSON-like literal") from None
+
+
+def _as_json(value: Any) -> Any:
+    """`value` as JSON data; TypeError for Python-only literals (sets, bytes, complex, non-string keys)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_as_json(item) for item in value]
+    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
+        return {key: _as_json(item) for key, item in value.items()}
+    raise TypeError(type(value).__name__)
 
 
 def _pythonic_call(node: ast.expr) -> Call:
-    if not isinstance(node, ast.Call) or not isinstance(node.func, (ast.Name, ast.Attribute)) or node.args:
-        raise CallParseError(f"{ast.unparse(node)!r} is not a call with keyword arguments")
-    name = ast.unparse(node.func)
-    return {"name": name, "arguments": {kw.arg: _literal(kw.value) for kw in node.keywords if kw.arg}}
+    """One `name(key=literal, ...)` call; anything else is refused, not run."""
+    name = _dotted_name(node.func) if isinstance(node, ast.Call) else None
+    if not isinstance(node, ast.Call) or name is None or node.args:
+        raise CallParseError(f"{ast.unparse(node)!r} is not a call by name with keyword arguments")
+    arguments: dict[str, Any] = {}
+    for keyword in node.keywords:
+        if keyword.arg is None or keyword.arg in arguments:
+            raise CallParseError(f"{name}: '**' or a repeated keyword is not a plain argument list")
+        arguments[keyword.arg] = _literal(keyword.value)
+    return {"name": name, "arguments": arguments}
 
 
 def _calls_from_python(text: str) -> list[Call] | None:
-    stripped = text.strip().rstrip(";")
-    if not re.match(r"^\[?\s*[A-Za-z_][\w.]*\s*\(", stripped):
+    """Calls when all of `text` is `f(a=1)` or `[f(a=1), g(b=2)]`; None when it is not Python of that
+    shape; raises CallParseError when it is such Python but not plain calls with literal arguments."""
+    stripped = text.strip().rstrip(";").strip()
+    if not _CALL_START.match(stripped):
         return None
     try:
         tree = ast.parse(stripped, mode="eval")
-    except SyntaxError:
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
     nodes = tree.body.elts if isinstance(tree.body, (ast.List, ast.Tuple)) else [tree.body]
     return [_pythonic_call(node) for node in nodes]
 
 
+def _embedded_python(line: str) -> list[Call]:
+    """Pythonic calls inside prose ("Calling [f(a=1)] now."): the longest readable span, leniently."""
+    for start in itertools.islice(_CALL_START.finditer(line), 10):
+        ends = [i + 1 for i, ch in enumerate(line) if ch in ")]" and i > start.start()]
+        for end in reversed(ends):
+            try:
+                calls = _calls_from_python(line[start.start() : end])
+            except CallParseError:
+                continue
+            if calls:
+                return calls
+    return []
+
+
 def _candidates(output: str) -> list[str]:
+    """Texts to read calls from, most specific first: <tool_call> blocks, code fences, everything."""
     text = output
     for marker in _MARKERS:
         text = text.replace(marker, "\n")
     tagged = _TAGGED.findall(text)
-    fenced = _FENCE.findall(text)
-    return [*(["\n".join(tagged)] if tagged else []), *fenced, text]
+    return [*(["\n".join(tagged)] if tagged else []), *_FENCE.findall(text), text]
+
+
+def _calls_in(candidate: str) -> list[Call]:
+    calls = _calls_from_python(candidate)
+    if calls:
+        return calls
+    calls = [call for value in _json_values(candidate)[0] for call in _calls_from_json(value)]
+    if calls:
+        return calls
+    pieces = [piece for line in candidate.splitlines() for piece in line.split(";")]
+    calls = [call for piece in pieces for call in _calls_from_python(piece) or []]
+    return calls or [call for line in candidate.splitlines() for call in _embedded_python(line)]
 
 
 def parse_calls(output: str) -> list[Call]:
-    """The tool calls in `output` ([] when it is plain text); raises CallParseError on a broken call."""
+    """The tool calls in `output`, [] for plain text; raises CallParseError on a call it cannot read."""
     for candidate in _candidates(output):
-        pythonic = _calls_from_python(candidate)
-        if pythonic is not None:
-            return pythonic
-        calls: list[Call] = []
-        for value in _json_values(candidate):
-            found = _calls_from_json(value)
-            if found:
-                calls.extend(found)
+        calls = _calls_in(candidate)
         if calls:
             return calls
-        for line in candidate.splitlines():  # one pythonic call per line, or calls separated by ';'
-            for piece in line.split(";"):
-                pythonic = _calls_from_python(piece)
-                if pythonic:
-                    calls.extend(pythonic)
-        if calls:
-            return calls
-    if re.search(r'"name"\s*:', output):
+    if re.search(r"""["']name["']\s*:""", _json_values(output)[1]):  # outside any well-formed JSON
         raise CallParseError("the output holds a call-like object that is not valid JSON")
     return []

@@ -1,73 +1,115 @@
-"""Multiple choice: find the one option letter the model commits to."""
+"""Multiple choice: find the one option letter the model commits to.
+
+A capital letter only counts where it reads as a choice ("B", "(B)", "B)", "B.", "Answer: B",
+"option B"), never the English article in "A company issues bonds". Naming two letters ("A or B")
+is a hedge and fails.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from benchmarks.graders.text import final_answer_text, normalize, shorten
+from benchmarks.graders.text import answer_lines, fold, shorten
 from benchmarks.graders.verdict import Verdict
 
+# "Answer: B", "The answer is B", and for choices also "the correct option is (B)"; a bare "which option
+# is" belongs to the question, not to an answer.
+_STATEMENT = re.compile(
+    r"\b(?:answer[*_]*\s*(?:is\b[*_]*\s*:?|[:=])|(?:correct|right|best|final)\s+(?:option|choice)\s+is\b\s*:?)"
+    r"[*_]*\s*(?P<text>.+)",
+    re.IGNORECASE,
+)
+# Words that may follow a chosen "A" ("A or B", "A is correct"); other lower-case words make it an article.
+_AFTER_CHOICE = {"or", "and", "is", "because", "since", "as"}
+_END = r"(?![\w'])"
+_JOINED = r"\s*(?:,|/|&|\bor\b|\band\b)\s*[(\[*]*"
 
-def _letter_patterns(letters: str) -> list[re.Pattern[str]]:
-    """Places where a capital letter is a choice, not the English article 'A' in running prose."""
-    group = f"([{letters}])"
+
+def _patterns(letters: str) -> list[re.Pattern[str]]:
+    """Answer-like positions of a letter, the letter always in group 1 (group 2: a second, hedged one)."""
+    one = f"([{letters}])"
     return [
-        re.compile(rf"^\W*([{letters}{letters.lower()}])\W*$"),  # the whole text is the letter: "B", "(b).", "**B**"
-        re.compile(rf"(?i:answer|option|choice)\s*(?:is|:|=)?\s*(?i:option\s*)?[(\[*]*{group}\b(?![a-z'])"),
-        re.compile(rf"[(\[]{group}[)\]]"),  # "(B)", "[B]"
-        re.compile(rf"(?:^|\s|\*){group}[).:](?=\s|$|\*)", re.M),  # "B)", "B.", "B:"
-        re.compile(
-            rf"^\W*{group}\b(?![a-z'])(?=\s*[-–,]|\s*$)", re.M
-        ),  # a line that starts "B - Paris" or "B, because"
+        re.compile(rf"(?<![\w']){one}[)\]*]?{_JOINED}{one}{_END}"),  # "A or B", "B, C", "C/D"
+        re.compile(rf"(?i:answer|option|choice)[*_]*\s*(?i:is\b|:|=)?[*_]*\s*[(\[*]*{one}{_END}"),
+        re.compile(rf"[(\[]{one}[)\]]"),  # "(B)", "[B]"
+        re.compile(rf"(?<![\w.']){one}[).:](?=\s|$|\*)"),  # "B)", "B.", "B:"
+        re.compile(rf"^[\s*_#>-]*{one}{_END}(?=\s*(?:[-–—,]|$)|\s+is\b)", re.MULTILINE),  # "B - Paris"
     ]
 
 
-def _coordinated(text: str, letters: str) -> list[str]:
-    """Letters offered together, "A or B", "B and D", "C/D": a hedge, so every one of them counts."""
-    pattern = re.compile(rf"\b([{letters}])\)?\s*(?:,|/|\bor\b|\band\b)\s*\(?([{letters}])\b(?![a-z'])")
-    return [letter for pair in pattern.findall(text) for letter in pair]
+def _is_article(text: str, letter: str, end: int) -> bool:
+    """An "A" followed by an ordinary lower-case word is the article, not option A."""
+    following = re.match(r"\s+([a-z]+)", text[end:])
+    return letter == "A" and following is not None and following.group(1) not in _AFTER_CHOICE
 
 
-def _letters_in(text: str, letters: str) -> list[str]:
-    found: list[str] = _coordinated(text, letters)
-    for pattern in _letter_patterns(letters):
-        for letter in pattern.findall(text):
-            if letter.upper() in letters and letter.upper() not in found:
-                found.append(letter.upper())
-    return found
+def _mentions(text: str, letters: str) -> list[str]:
+    """Distinct letters in answer-like positions, in order of appearance."""
+    spans: list[tuple[int, str]] = []
+    for pattern in _patterns(letters):
+        for match in pattern.finditer(text):
+            for group in range(1, pattern.groups + 1):
+                letter = match.group(group)
+                if not _is_article(text, letter, match.end(group)):
+                    spans.append((match.start(group), letter))
+    return list(dict.fromkeys(letter for _, letter in sorted(spans)))
 
 
-def _option_text_match(text: str, options: dict[str, str]) -> list[str]:
-    """Letters whose full option text appears in `text` (normalised, whole words)."""
-    haystack = f" {normalize(text)} "
-    return [letter for letter, option in options.items() if normalize(option) and f" {normalize(option)} " in haystack]
+def _leading(text: str, letters: str) -> list[str]:
+    """A statement that starts with a letter ("B. Paris, not A") commits to that letter, unless it
+    goes straight on to another one ("A or B")."""
+    match = re.match(rf"[\s*_(\[]*([{letters}]){_END}", text)
+    if match is None or _is_article(text, match.group(1), match.end(1)):
+        return []
+    hedge = re.match(rf"[)\]*.:]*{_JOINED}([{letters}]){_END}", text[match.end() :])
+    letter = match.group(1)
+    return [letter, hedge.group(1)] if hedge and hedge.group(1) != letter else [letter]
+
+
+def _by_option_text(text: str, options: dict[str, str]) -> list[str]:
+    """Letters whose whole option text the answer contains, ignoring case, spacing and punctuation.
+
+    An option whose text lies inside another matched option's text ("Vitamin A" in ...) is dropped.
+    """
+    haystack = f" {fold(text)} "
+    found = {letter: fold(option) for letter, option in options.items() if fold(option)}
+    found = {letter: option for letter, option in found.items() if f" {option} " in haystack}
+    return [
+        letter
+        for letter, option in found.items()
+        if not any(option != other and f" {option} " in f" {other} " for other in found.values())
+    ]
+
+
+def _decide(text: str, options: dict[str, str], statement: bool) -> list[str]:
+    letters = "".join(sorted(options))
+    whole = re.fullmatch(rf"[\W_]*([{letters}{letters.lower()}])[\W_]*", text)
+    if whole:
+        return [whole.group(1).upper()]
+    leading = _leading(text, letters) if statement else []
+    return leading or _mentions(text, letters) or _by_option_text(text, options)
 
 
 def chosen_letters(output: str, options: dict[str, str]) -> tuple[list[str], str]:
-    """(letters, where): the Answer line decides when present, else the whole output."""
-    letters = "".join(sorted(options))
-    answer_line = final_answer_text(output)
-    for text, where in ((answer_line, "the Answer line"), (output, "the output")):
-        if text is None:
-            continue
-        found = _letters_in(text, letters)
+    """(letters, where): the last answer statement that names an option decides, else the whole output."""
+    options = {letter.upper(): text for letter, text in options.items()}
+    for marked in reversed(answer_lines(output, _STATEMENT)):
+        found = _decide(marked.text, options, statement=True)
         if found:
-            return found, where
-        by_text = _option_text_match(text, options)
-        if len(by_text) == 1 or (by_text and text is answer_line):
-            return by_text, f"option text in {where}"
-    return [], ""
+            return found, f'"{marked.quote}"'
+    found = _decide(output, options, statement=False)
+    return found, f'the output "{shorten(output, 60)}"'
 
 
 def grade_choice(case: dict[str, Any], output: str) -> Verdict:
     """Pass when exactly one option letter is chosen and it is the case's `answer`."""
-    expected = case["answer"]
+    expected = str(case["answer"]).upper()
     found, where = chosen_letters(output, case["options"])
     if not found:
-        return Verdict(False, f"no option letter found in {shorten(output) or 'an empty output'!r}")
+        excerpt = shorten(output) or "empty output"
+        return Verdict(False, f"expected {expected}, but no option letter found in {excerpt!r}")
     if len(found) > 1:
-        return Verdict(False, f"ambiguous: commits to {' and '.join(found)} in {where}", found)
-    letter = found[0]
-    verdict = "correct" if letter == expected else f"expected {expected}"
-    return Verdict(letter == expected, f"chose {letter} ({where}); {verdict}", letter)
+        return Verdict(False, f"ambiguous: {where} commits to {' and '.join(found)}, not one option", found)
+    verdict = "correct" if found[0] == expected else f"expected {expected}"
+    return Verdict(found[0] == expected, f"chose {found[0]} from {where}: {verdict}", found[0])

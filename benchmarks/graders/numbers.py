@@ -6,81 +6,103 @@ import re
 from fractions import Fraction
 from typing import Any
 
-from benchmarks.graders.text import final_answer_text, shorten
+from benchmarks.graders.text import Marked, answer_lines, shorten
 from benchmarks.graders.verdict import Verdict
 
-_BOXED = re.compile(r"\\boxed\{((?:[^{}]|\{[^{}]*\})*)\}")
+_BOXED = re.compile(r"\\boxed\{(?P<text>(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)\}")
 _LATEX_FRAC = re.compile(r"\\[dt]?frac\{([^{}]+)\}\{([^{}]+)\}")
-# A number: optional sign, digits with optional thousands separators or plain digits, optional
-# decimals, or a leading-dot decimal; optionally followed by a fraction bar and a denominator.
+_MIXED_LATEX = re.compile(r"(\d)\s*(?=\\[dt]?frac)")  # 1\frac{1}{2} reads as the mixed fraction "1 1/2"
+_CURRENCY = r"(?:[$€£¥₹]|(?:USD|EUR|GBP)\s?)"
+# A minus sign only when glued to the number ("-5", "−5", "-$5"); whether it is really a minus and
+# not a range or hyphen ("3-5", "COVID-19") is decided by what precedes it, in `_signed`.
 _NUMBER = re.compile(
-    r"(?P<sign>[-−–]?)\s?(?:[$€£¥]|USD\s?|EUR\s?)?"
-    r"(?P<int>\d{1,3}(?:,\d{3})+|\d+)?(?P<dec>\.\d+)?"
-    r"(?:\s?/\s?(?P<den>\d+))?(?P<sci>[eE][-+]?\d+)?"
+    rf"(?P<sign>[-−–](?={_CURRENCY}?[\d.]))?{_CURRENCY}?"
+    r"(?:(?P<whole>\d+)\s(?P<num>\d+)/(?P<den>\d+)(?![\d.,/])"  # mixed fraction "1 1/2"
+    r"|(?P<int>\d{1,3}(?:,\d{3})+(?![\d,])|\d+)?(?P<dec>\.\d+)?"  # 1,234,567.50 / 42 / .5
+    r"(?:\s?/\s?(?P<over>\d+))?(?P<exp>[eE][-+]?\d+)?)"  # 3/4, 1.2e3
 )
 
 
-def _value(match: re.Match[str]) -> float | None:
+def _magnitude(match: re.Match[str]) -> Fraction | None:
+    """The unsigned value of a `_NUMBER` match, exactly; None for an empty match or a zero denominator."""
+    if match.group("whole"):
+        den = int(match.group("den"))
+        return Fraction(int(match.group("whole"))) + Fraction(int(match.group("num")), den) if den else None
     whole, decimals = match.group("int"), match.group("dec")
     if whole is None and decimals is None:
         return None
-    number = Fraction((whole or "0").replace(",", "") + (decimals or ""))
-    if match.group("den"):
-        denominator = int(match.group("den"))
-        if denominator == 0:
+    value = Fraction((whole or "0").replace(",", "") + (decimals or ""))
+    if match.group("over"):
+        over = int(match.group("over"))
+        if over == 0:
             return None
-        number /= denominator
-    value = float(number)
-    if match.group("sci"):
-        value *= 10 ** int(match.group("sci")[1:])
-    return -value if match.group("sign") and _is_minus(match) else value
+        value /= over
+    if match.group("exp"):
+        value *= Fraction(10) ** int(match.group("exp")[1:])
+    return value
 
 
-def _is_minus(match: re.Match[str]) -> bool:
-    """A dash counts as a minus sign unless it is glued to a word or number, as in `3-5` or `COVID-19`."""
+def _signed(match: re.Match[str], value: Fraction) -> Fraction:
+    """Negate when the dash is a minus sign: not glued to a preceding word or number (`3-5`, `COVID-19`)."""
     start = match.start("sign")
-    return start == 0 or not match.string[start - 1].isalnum()
+    if start == -1 or (start > 0 and match.string[start - 1].isalnum()):
+        return value
+    return -value
 
 
 def numbers_in(text: str) -> list[float]:
     """Every number in `text`, in order (thousands separators, decimals, fractions, signs, currency)."""
-    text = _LATEX_FRAC.sub(r"\1/\2", text)
+    text = _LATEX_FRAC.sub(r"\1/\2", _MIXED_LATEX.sub(r"\1 ", text))
     values = []
     for match in _NUMBER.finditer(text):
-        value = _value(match)
-        if value is not None:
-            values.append(value)
+        magnitude = _magnitude(match)
+        if magnitude is not None:
+            values.append(float(_signed(match, magnitude)))
     return values
 
 
-def _candidate(output: str) -> tuple[float | None, str]:
-    """(number, where it came from): a boxed answer, else the Answer line, else the last number."""
-    boxed = _BOXED.findall(output)
-    if boxed and numbers_in(boxed[-1]):
-        return numbers_in(boxed[-1])[0], f"\\boxed{{{boxed[-1]}}}"
-    answer_line = final_answer_text(output)
-    if answer_line is not None and numbers_in(answer_line):
-        return numbers_in(answer_line)[0], f'"Answer: {shorten(answer_line, 40)}"'
+def _answer_number(text: str) -> float | None:
+    """The number an answer statement gives: the first one, or the result after the last `=`
+    ("Answer: 6 × 7 = 42")."""
+    if "=" in text:
+        after = numbers_in(text.rsplit("=", 1)[1])
+        if after:
+            return after[0]
+    found = numbers_in(text)
+    return found[0] if found else None
+
+
+def _explicit_answers(output: str) -> list[Marked]:
+    """Answer lines and `\\boxed{}` answers, in order of where they start."""
+    boxed = [Marked(m.group("text"), m.start(), shorten(m.group(0), 60)) for m in _BOXED.finditer(output)]
+    return sorted([*answer_lines(output), *boxed], key=lambda marked: marked.start)
+
+
+def final_number(output: str) -> tuple[float | None, str]:
+    """(number, where it came from): the last explicit answer holding a number, else the last number."""
+    for marked in reversed(_explicit_answers(output)):
+        value = _answer_number(marked.text)
+        if value is not None:
+            return value, f'from "{marked.quote}"'
     everything = numbers_in(output)
     if everything:
-        return everything[-1], "the last number in the output"
+        return everything[-1], "as the last number in the output (no Answer line gives a number)"
     return None, ""
 
 
-def _plain(value: float) -> Any:
+def _plain(value: float) -> int | float:
+    """42.0 -> 42 for readable reasons and JSON; other values rounded to hide float noise."""
     return int(value) if float(value).is_integer() and abs(value) < 1e15 else round(value, 10)
 
 
 def grade_numeric(case: dict[str, Any], output: str) -> Verdict:
-    """Pass when the final number equals `answer` within `tolerance` (absolute; exact by default)."""
+    """Pass when the final number equals `answer` within `tolerance` (absolute; exact by default,
+    up to float noise such as 0.1 + 0.2)."""
     expected = float(case["answer"])
-    tolerance = float(case.get("tolerance", 0.0))
-    value, source = _candidate(output)
+    tolerance = float(case.get("tolerance") or 0.0)
+    value, source = final_number(output)
+    want = f"expected {_plain(expected)}" + (f" ± {tolerance:g}" if tolerance else "")
     if value is None:
-        return Verdict(False, f"no number found in the output ({shorten(output) or 'empty'!r})")
-    allowed = tolerance + 1e-9 * max(1.0, abs(expected))
-    within = abs(value - expected) <= allowed
-    margin = f" ± {tolerance:g}" if tolerance else ""
-    verdict = "matches" if within else "does not match"
-    reason = f"extracted {_plain(value)} from {source}; {verdict} expected {_plain(expected)}{margin}"
-    return Verdict(within, reason, _plain(value))
+        return Verdict(False, f"{want}, but no number found in the output ({shorten(output) or 'empty'!r})")
+    passed = abs(value - expected) <= tolerance + 1e-9 * max(1.0, abs(expected))
+    return Verdict(passed, f"{want}, extracted {_plain(value)} {source}", _plain(value))

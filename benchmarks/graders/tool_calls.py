@@ -1,8 +1,11 @@
-"""Function calling: the right tools, with schema-valid arguments that match the accepted values."""
+"""Function calling: the right tools, with schema-valid arguments that match the accepted values.
+
+Each expected argument lists its accepted values; a null among them means the argument may be
+omitted. Calls are matched to expected calls in any order (parallel calls), one to one.
+"""
 
 from __future__ import annotations
 
-import itertools
 import json
 from typing import Any
 
@@ -14,11 +17,12 @@ from benchmarks.graders.verdict import Verdict
 
 
 def _same_value(got: Any, accepted: Any) -> bool:
-    """Numbers by value, strings ignoring case and spacing, containers element-wise; bools strictly."""
+    """Numbers by value (5 == 5.0), strings ignoring case and spacing, containers element-wise;
+    booleans strictly (True is not 1), and a string is never a number."""
     if isinstance(got, bool) or isinstance(accepted, bool):
         return type(got) is type(accepted) and got == accepted
     if isinstance(got, (int, float)) and isinstance(accepted, (int, float)):
-        return abs(float(got) - float(accepted)) <= 1e-9 * max(1.0, abs(float(accepted)))
+        return abs(got - accepted) <= 1e-9 * max(1.0, abs(accepted))
     if isinstance(got, str) and isinstance(accepted, str):
         return " ".join(got.lower().split()) == " ".join(accepted.lower().split())
     if isinstance(got, list) and isinstance(accepted, list):
@@ -29,56 +33,85 @@ def _same_value(got: Any, accepted: Any) -> bool:
 
 
 def _argument_problem(call: Call, expected: dict[str, Any]) -> str | None:
-    """Why `call`'s arguments do not match `expected` ({name, arguments: {arg: [accepted]}}), or None."""
-    arguments = call["arguments"]
-    for name in arguments:
-        if name not in expected["arguments"]:
-            return f"{call['name']}: unexpected argument {name!r}"
-    for name, accepted in expected["arguments"].items():
-        if name not in arguments:
-            if None not in accepted:
-                return f"{call['name']}: missing argument {name!r}"
-            continue
-        if not any(_same_value(arguments[name], value) for value in accepted if value is not None):
-            shown = [value for value in accepted if value is not None]
-            return f"{call['name']}: {name}={json.dumps(arguments[name])} is not one of {json.dumps(shown)}"
+    """Why `call`'s arguments do not fit `expected` ({name, arguments: {arg: [accepted...]}}), or None."""
+    given, wanted, name = call["arguments"], expected["arguments"], call["name"]
+    for argument in given:
+        if argument not in wanted:
+            return f"{name}: unexpected argument {argument!r}"
+    for argument, accepted in wanted.items():
+        values = [value for value in accepted if value is not None]
+        if argument not in given:
+            if len(values) == len(accepted):
+                return f"{name}: missing argument {argument!r}"
+        elif not values:
+            return f"{name}: argument {argument!r} should be left out, got {json.dumps(given[argument])}"
+        elif not any(_same_value(given[argument], value) for value in values):
+            return f"{name}: {argument}={json.dumps(given[argument])} is not one of {json.dumps(values)}"
     return None
 
 
 def _schema_problem(call: Call, tools: dict[str, dict[str, Any]]) -> str | None:
+    """Unknown function, or the first JSON-schema error of its arguments (Draft 2020-12 unless `$schema`)."""
     if call["name"] not in tools:
-        return f"unknown function {call['name']!r} (tools: {', '.join(tools)})"
-    schema = tools[call["name"]]["parameters"]
+        return f"unknown function {call['name']!r} (tools: {', '.join(tools) or 'none'})"
+    schema = tools[call["name"]].get("parameters") or {"type": "object"}
     validator = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(call["arguments"]))
     if error is None:
         return None
-    where = ".".join(str(p) for p in error.absolute_path) or "arguments"
+    where = ".".join(str(part) for part in error.absolute_path) or "arguments"
     return f"{call['name']}: {where}: {error.message}"
 
 
-def _match_problem(calls: list[Call], expected: list[dict[str, Any]]) -> str | None:
-    """None when some pairing of calls with expected calls (order free) matches every one."""
-    if len(calls) != len(expected):
-        names = [c["name"] for c in calls]
-        wanted = [e["name"] for e in expected]
-        return f"made {len(calls)} call(s) {names}, expected {len(expected)} {wanted}"
-    first_problem = None
-    for order in itertools.permutations(calls):
-        problems = [
-            f"expected {want['name']}, got {got['name']}"
-            if got["name"] != want["name"]
-            else _argument_problem(got, want)
-            for got, want in zip(order, expected, strict=True)
-        ]
-        if not any(problems):
-            return None
-        first_problem = first_problem or next(p for p in problems if p)
-    return first_problem
+def _fits(call: Call, expected: dict[str, Any]) -> bool:
+    return call["name"] == expected["name"] and _argument_problem(call, expected) is None
+
+
+def _matching(calls: list[Call], expected: list[dict[str, Any]]) -> dict[int, int]:
+    """A maximum one-to-one pairing {expected index: call index} of calls that fit (augmenting paths)."""
+    owner: dict[int, int] = {}  # call index -> expected index
+
+    def place(want: int, seen: set[int]) -> bool:
+        for index, call in enumerate(calls):
+            if index not in seen and _fits(call, expected[want]):
+                seen.add(index)
+                if index not in owner or place(owner[index], seen):
+                    owner[index] = want
+                    return True
+        return False
+
+    for want in range(len(expected)):
+        place(want, set())
+    return {want: index for index, want in owner.items()}
+
+
+def _mismatch(calls: list[Call], expected: list[dict[str, Any]], pairs: dict[int, int]) -> str:
+    """Explain the expected calls left unpaired: a same-name call's argument problem, or a missing call;
+    then any calls left over."""
+    spare = [index for index in range(len(calls)) if index not in pairs.values()]
+    problems = []
+    for want in (w for w in range(len(expected)) if w not in pairs):
+        same_name = [index for index in spare if calls[index]["name"] == expected[want]["name"]]
+        if same_name:
+            spare.remove(same_name[0])
+            problem = _argument_problem(calls[same_name[0]], expected[want])
+            problems.append(problem or f"{expected[want]['name']}: the arguments do not fit")
+        else:
+            problems.append(f"missing call to {expected[want]['name']}")
+    problems += [f"extra call to {calls[index]['name']}" for index in spare]
+    counts = f" (made {len(calls)} call(s), expected {len(expected)})" if len(calls) != len(expected) else ""
+    return "; ".join(problems) + counts
+
+
+def _render(calls: list[Call]) -> str:
+    """Calls as `name(arg=value, ...)` for a reason line."""
+    return ", ".join(
+        f"{c['name']}({', '.join(f'{k}={json.dumps(v)}' for k, v in c['arguments'].items())})" for c in calls
+    )
 
 
 def grade_tool_calls(case: dict[str, Any], output: str) -> Verdict:
-    """Pass when the calls parsed from `output` are exactly the expected ones (or none, when none fits)."""
+    """Pass when the calls in `output` are exactly the expected ones, or none when none is expected."""
     try:
         calls = parse_calls(output)
     except CallParseError as exc:
@@ -86,18 +119,18 @@ def grade_tool_calls(case: dict[str, Any], output: str) -> Verdict:
     expected = case["expected_calls"]
     if not expected:
         if calls:
-            return Verdict(
-                False, f"no tool fits this request, but the model called {[c['name'] for c in calls]}", calls
-            )
+            called = shorten(_render(calls))
+            return Verdict(False, f"no tool fits this request, but the model called {called}", calls)
         return Verdict(True, "answered in plain text without calling a tool, as expected", [])
     if not calls:
         return Verdict(False, f"no tool call found in {shorten(output) or 'an empty output'!r}", [])
-    tools = {tool["function"]["name"]: tool["function"] for tool in case["tools"]}
+    definitions = [tool.get("function", tool) for tool in case.get("tools", [])]  # OpenAI shape, or bare
+    tools = {definition["name"]: definition for definition in definitions}
     for call in calls:
         problem = _schema_problem(call, tools)
         if problem:
             return Verdict(False, f"invalid call: {problem}", calls)
-    problem = _match_problem(calls, expected)
-    if problem:
-        return Verdict(False, problem, calls)
-    return Verdict(True, f"called {', '.join(c['name'] for c in calls)} with accepted arguments", calls)
+    pairs = _matching(calls, expected)
+    if len(pairs) == len(expected) == len(calls):
+        return Verdict(True, f"called {shorten(_render(calls), 200)} as expected", calls)
+    return Verdict(False, _mismatch(calls, expected, pairs), calls)
