@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.graders import grade_tool_calls
-from benchmarks.graders.call_parsing import parse_calls
+from benchmarks.graders.call_parsing import CallParseError, parse_calls
 
 
 def tool(name: str, properties: dict, required: list[str], **schema: object) -> dict:
@@ -270,3 +270,19 @@ def test_schema_draft_is_taken_from_the_schema() -> None:
 def test_verdict_is_json_serialisable() -> None:
     for output in [PARIS, "plain text", "get_weather('x')", "[get_weather(city='Paris', days=3)]"]:
         json.dumps(grade_tool_calls(CASE, output).to_dict())
+
+
+def test_a_plain_line_shaped_like_a_call_to_no_tool_is_prose() -> None:
+    for output in ["July 4, 1776 was a Thursday.\nThursday (1776)", "The new currency:\nEuro (EUR)", "Paris (France)"]:
+        verdict = grade_tool_calls(NO_CALL, output)
+        assert verdict.passed, verdict.reason
+    verdict = grade_tool_calls(CASE, "get_weather('Paris', 3)")
+    assert not verdict.passed and "is not a call by name with keyword arguments" in verdict.reason
+
+
+def test_json_literals_inside_a_pythonic_call_are_read_as_json() -> None:
+    assert parse_calls("[f(flag=true, off=false, nothing=null, items=[true])]") == [
+        {"name": "f", "arguments": {"flag": True, "off": False, "nothing": None, "items": [True]}}
+    ]
+    with pytest.raises(CallParseError, match="'maybe' is not a JSON-like literal"):
+        parse_calls("[f(flag=maybe)]")

@@ -10,7 +10,7 @@ import ast
 import itertools
 import json
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 Call = dict[str, Any]
 
@@ -88,10 +88,19 @@ def _dotted_name(node: ast.expr) -> str | None:
     return None
 
 
+class _JsonLiterals(ast.NodeTransformer):
+    """`true`, `false` and `null` as Python constants: models mix JSON literals into pythonic calls."""
+
+    VALUES: ClassVar[dict[str, Any]] = {"true": True, "false": False, "null": None}
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        return ast.Constant(self.VALUES[node.id]) if node.id in self.VALUES else node
+
+
 def _literal(node: ast.expr) -> Any:
     """A keyword's value, read with `ast.literal_eval`, as JSON data (tuples become lists)."""
     try:
-        return _as_json(ast.literal_eval(node))
+        return _as_json(ast.literal_eval(_JsonLiterals().visit(node)))
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         raise CallParseError(f"argument value {ast.unparse(node)!r} is not a JSON-like literal") from None
 
@@ -107,9 +116,22 @@ def _as_json(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
-def _pythonic_call(node: ast.expr) -> Call:
-    """One `name(key=literal, ...)` call; anything else is refused, not run."""
+class _Prose(Exception):
+    """Text shaped like a call to something that is not a tool: "Thursday (1776)", "Euro (EUR)"."""
+
+
+def _pythonic_call(node: ast.expr, tool_names: frozenset[str] | None) -> Call:
+    """One `name(key=literal, ...)` call; anything else is refused, not run. Positional arguments to a
+    name that is not one of `tool_names` are prose, not a broken call."""
     name = _dotted_name(node.func) if isinstance(node, ast.Call) else None
+    if (
+        isinstance(node, ast.Call)
+        and node.args
+        and name is not None
+        and tool_names is not None
+        and name not in tool_names
+    ):
+        raise _Prose
     if not isinstance(node, ast.Call) or name is None or node.args:
         raise CallParseError(f"{ast.unparse(node)!r} is not a call by name with keyword arguments")
     arguments: dict[str, Any] = {}
@@ -120,7 +142,7 @@ def _pythonic_call(node: ast.expr) -> Call:
     return {"name": name, "arguments": arguments}
 
 
-def _calls_from_python(text: str) -> list[Call] | None:
+def _calls_from_python(text: str, tool_names: frozenset[str] | None = None) -> list[Call] | None:
     """Calls when all of `text` is `f(a=1)` or `[f(a=1), g(b=2)]`; None when it is not Python of that
     shape; raises CallParseError when it is such Python but not plain calls with literal arguments."""
     stripped = text.strip().rstrip(";").strip()
@@ -131,16 +153,19 @@ def _calls_from_python(text: str) -> list[Call] | None:
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
     nodes = tree.body.elts if isinstance(tree.body, (ast.List, ast.Tuple)) else [tree.body]
-    return [_pythonic_call(node) for node in nodes]
+    try:
+        return [_pythonic_call(node, tool_names) for node in nodes]
+    except _Prose:
+        return None
 
 
-def _embedded_python(line: str) -> list[Call]:
+def _embedded_python(line: str, tool_names: frozenset[str] | None) -> list[Call]:
     """Pythonic calls inside prose ("Calling [f(a=1)] now."): the longest readable span, leniently."""
     for start in itertools.islice(_CALL_START.finditer(line), 10):
         ends = [i + 1 for i, ch in enumerate(line) if ch in ")]" and i > start.start()]
         for end in reversed(ends):
             try:
-                calls = _calls_from_python(line[start.start() : end])
+                calls = _calls_from_python(line[start.start() : end], tool_names)
             except CallParseError:
                 continue
             if calls:
@@ -157,22 +182,24 @@ def _candidates(output: str) -> list[str]:
     return [*(["\n".join(tagged)] if tagged else []), *_FENCE.findall(text), text]
 
 
-def _calls_in(candidate: str) -> list[Call]:
-    calls = _calls_from_python(candidate)
+def _calls_in(candidate: str, tool_names: frozenset[str] | None) -> list[Call]:
+    calls = _calls_from_python(candidate, tool_names)
     if calls:
         return calls
     calls = [call for value in _json_values(candidate)[0] for call in _calls_from_json(value)]
     if calls:
         return calls
     pieces = [piece for line in candidate.splitlines() for piece in line.split(";")]
-    calls = [call for piece in pieces for call in _calls_from_python(piece) or []]
-    return calls or [call for line in candidate.splitlines() for call in _embedded_python(line)]
+    calls = [call for piece in pieces for call in _calls_from_python(piece, tool_names) or []]
+    return calls or [call for line in candidate.splitlines() for call in _embedded_python(line, tool_names)]
 
 
-def parse_calls(output: str) -> list[Call]:
-    """The tool calls in `output`, [] for plain text; raises CallParseError on a call it cannot read."""
+def parse_calls(output: str, tool_names: frozenset[str] | None = None) -> list[Call]:
+    """The tool calls in `output`, [] for plain text; raises CallParseError on a call it cannot read.
+
+    With `tool_names`, a line such as "Thursday (1776)" (positional arguments, not a tool) is prose."""
     for candidate in _candidates(output):
-        calls = _calls_in(candidate)
+        calls = _calls_in(candidate, tool_names)
         if calls:
             return calls
     if re.search(r"""["']name["']\s*:""", _json_values(output)[1]):  # outside any well-formed JSON

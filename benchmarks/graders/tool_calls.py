@@ -112,8 +112,10 @@ def _render(calls: list[Call]) -> str:
 
 def grade_tool_calls(case: dict[str, Any], output: str) -> Verdict:
     """Pass when the calls in `output` are exactly the expected ones, or none when none is expected."""
+    definitions = [tool.get("function", tool) for tool in case.get("tools", [])]  # OpenAI shape, or bare
+    tools = {definition["name"]: definition for definition in definitions}
     try:
-        calls = parse_calls(output)
+        calls = parse_calls(output, frozenset(tools))
     except CallParseError as exc:
         return Verdict(False, f"unreadable tool call: {exc}")
     expected = case["expected_calls"]
@@ -124,8 +126,6 @@ def grade_tool_calls(case: dict[str, Any], output: str) -> Verdict:
         return Verdict(True, "answered in plain text without calling a tool, as expected", [])
     if not calls:
         return Verdict(False, f"no tool call found in {shorten(output) or 'an empty output'!r}", [])
-    definitions = [tool.get("function", tool) for tool in case.get("tools", [])]  # OpenAI shape, or bare
-    tools = {definition["name"]: definition for definition in definitions}
     for call in calls:
         problem = _schema_problem(call, tools)
         if problem:
