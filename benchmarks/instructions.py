@@ -31,6 +31,11 @@ SYSTEM_INSTRUCTIONS: dict[str, str] = {
     ),
 }
 
+# The date chat templates print as "today" (Llama 3.x templates read the clock through `strftime_now`
+# otherwise): a fixed date keeps prompts, cache keys and answers the same on every day. The cases that
+# mention dates are written for it (future events fall in 2027).
+TEMPLATE_DATE = "25 Nov 2026"
+
 # Used only for models whose chat template drops `tools=` (the report says which models got this).
 TOOLS_IN_SYSTEM_PROMPT = "You have access to these tools, given as JSON schema definitions:\n{tools}"
 

@@ -8,9 +8,17 @@ from typing import Any
 
 import pytest
 
-from fixtures.backends.base import Backend, BackendContext, Generation, GenerationParams, ModelSpec, Request
+from fixtures.backends.base import (
+    Backend,
+    BackendContext,
+    Generation,
+    GenerationParams,
+    ModelSpec,
+    Request,
+    plan_batches,
+)
 from fixtures.cache import GenerationCache, generation_key
-from fixtures.generation import ModelRun, plan_batches
+from fixtures.generation import ModelRun
 from tests.conftest import SMALL_SET
 
 DETERMINISTIC = [case for case in SMALL_SET if not case["category"].startswith("judge")]
@@ -120,3 +128,26 @@ def test_identical_prompts_are_generated_once(tmp_path: Path) -> None:
     run = ModelRun(backend, None, twins, show_progress=False)
     assert run.answer(twins[1]).text == run.answer(twins[0]).text
     assert len([i for b in backend.batches for i in b]) == 1
+
+
+class StreamingBackend(RecordingBackend):
+    """Yields answers one by one, like the refilling decoder, and is interrupted after `stop_after`."""
+
+    def __init__(self, stop_after: int) -> None:
+        super().__init__()
+        self.stop_after = stop_after
+
+    def generate_stream(self, requests: list[Request], batch_size: int):
+        for number, request in enumerate(requests):
+            if number == self.stop_after:
+                raise KeyboardInterrupt
+            yield request, Generation(f"answer to {request.case['id']}", 3, 4, 0.5, "stop")
+
+
+def test_interrupt_keeps_every_answer_already_streamed(tmp_path: Path) -> None:
+    cache_path = tmp_path / "c.sqlite"
+    with pytest.raises(KeyboardInterrupt):
+        ModelRun(StreamingBackend(stop_after=2), GenerationCache(cache_path), DETERMINISTIC, 16, False).generate_all()
+    warm = ModelRun(RecordingBackend(), GenerationCache(cache_path), DETERMINISTIC, show_progress=False)
+    pending = [warm.request_for(case) for case in DETERMINISTIC]
+    assert len(GenerationCache(cache_path).get_many(r.key for r in pending)) == 2

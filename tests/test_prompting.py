@@ -8,7 +8,7 @@ import pytest
 from tokenizers import Tokenizer, models
 from transformers import PreTrainedTokenizerFast
 
-from benchmarks.instructions import SYSTEM_INSTRUCTIONS
+from benchmarks.instructions import SYSTEM_INSTRUCTIONS, TEMPLATE_DATE
 from fixtures.prompting import (
     TOOLS_VIA_SYSTEM_PROMPT,
     TOOLS_VIA_TEMPLATE,
@@ -73,3 +73,13 @@ def test_tools_fall_back_to_the_system_prompt() -> None:
     prompt = render_chat(tokenizer, messages, [WEATHER_TOOL], TOOLS_VIA_SYSTEM_PROMPT)
     system_part = prompt.split("<user>")[0]
     assert '"name": "get_weather"' in system_part and SYSTEM_INSTRUCTIONS["function_calling"] in system_part
+
+
+def test_a_template_that_prints_today_gets_the_fixed_benchmark_date() -> None:
+    """Llama 3.x templates print the date; the clock must not change prompts (and cache keys) day by day."""
+    template = (
+        "{% if not date_string is defined %}{% set date_string = strftime_now('%d %b %Y') %}{% endif %}"
+        "Today: {{ date_string }}|" + DROPS_TOOLS
+    )
+    prompt = render_chat(_tokenizer(template), case_messages(SMALL_SET[0]), None, TOOLS_VIA_TEMPLATE)
+    assert prompt.startswith(f"Today: {TEMPLATE_DATE}|")
