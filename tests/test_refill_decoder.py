@@ -30,6 +30,8 @@ def model(request: pytest.FixtureRequest):
         max_position_embeddings=256,
         eos_token_id=END,
         pad_token_id=0,
+        initializer_range=0.5,  # sharp, position-sensitive logits: an off-by-one position changes tokens
+        rope_parameters={"rope_type": "default", "rope_theta": 10.0},
     )
     config._attn_implementation = "sdpa" if request.param == "sdpa" else register_cpu_attention()
     return transformers.LlamaForCausalLM(config).eval()
