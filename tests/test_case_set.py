@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 
 from benchmarks.arithmetic import evaluate
+from fixtures.backends.oracle import oracle_arguments
 from fixtures.cases import JUDGE_CATEGORIES, load_cases
 
 SHIPPED = load_cases()
@@ -43,16 +44,6 @@ def test_math_worked_solution_gives_the_answer(case: dict[str, Any]) -> None:
     assert abs(value - case["answer"]) <= tolerance + 1e-9, f"work {case['work']} = {value}, answer {case['answer']}"
 
 
-def _first_accepted(call: dict[str, Any]) -> dict[str, Any]:
-    """The arguments the oracle sends: each argument's first non-null accepted value."""
-    arguments = {}
-    for name, accepted in call["arguments"].items():
-        present = [value for value in accepted if value is not None]
-        if present:
-            arguments[name] = present[0]
-    return arguments
-
-
 FUNCTION_CALLING = _cases("function_calling")
 
 
@@ -62,12 +53,13 @@ def test_every_accepted_argument_value_fits_its_tool_schema(case: dict[str, Any]
     for call in case["expected_calls"]:
         schema = tools[call["name"]]
         jsonschema.Draft202012Validator.check_schema(schema)
-        jsonschema.validate(_first_accepted(call), schema, cls=jsonschema.Draft202012Validator)
+        sent = oracle_arguments(call)
+        jsonschema.validate(sent, schema, cls=jsonschema.Draft202012Validator)
         for name, accepted in call["arguments"].items():
             assert name in schema.get("properties", {}), f"{call['name']} has no parameter {name!r}"
             for value in accepted:
                 if value is not None:
-                    one = {**_first_accepted(call), name: value}
+                    one = {**sent, name: value}
                     jsonschema.validate(one, schema, cls=jsonschema.Draft202012Validator)
             if None in accepted:
                 assert name not in schema.get("required", []), f"{call['name']}: required {name!r} cannot be omitted"
