@@ -41,10 +41,16 @@ def _prompts() -> list[tuple[list[int], int]]:
     generator = torch.Generator().manual_seed(1)
     lengths = [3, 17, 8, 30, 5, 12, 1, 22, 9]
     limits = [12, 4, 20, 7, 16, 1, 9, 14, 6]
-    return [
+    prompts = [
         (torch.randint(4, 64, (length,), generator=generator).tolist(), limit)
         for length, limit in zip(lengths, limits, strict=True)
     ]
+    # Prompts that repeat a beginning (as a category's system instructions do), and one repeated whole:
+    # the decoder prefills them from where they differ.
+    shared = torch.randint(4, 64, (20,), generator=generator).tolist()
+    prompts += [(shared + torch.randint(4, 64, (n,), generator=generator).tolist(), 10) for n in (2, 6, 11)]
+    prompts.append((list(prompts[-1][0]), 5))
+    return prompts
 
 
 def _reference(model, prompt: list[int], limit: int) -> tuple[list[int], str]:
@@ -56,11 +62,12 @@ def _reference(model, prompt: list[int], limit: int) -> tuple[list[int], str]:
     return out, "length"
 
 
+@pytest.mark.parametrize("spare", [1, 128], ids=["cache-regrown-every-step", "cache-regrown-rarely"])
 @pytest.mark.parametrize("batch_size", [1, 3, 16])
-def test_batched_greedy_tokens_match_generate_one_at_a_time(model, batch_size: int) -> None:
+def test_batched_greedy_tokens_match_generate_one_at_a_time(model, batch_size: int, spare: int) -> None:
     prompts = _prompts()
     rows = [Row(index, prompt, limit) for index, (prompt, limit) in enumerate(prompts)]
-    finished = list(RefillDecoder(model, frozenset({END}), batch_size).run(rows))
+    finished = list(RefillDecoder(model, frozenset({END}), batch_size, spare).run(rows))
     assert sorted(row.handle for row in finished) == list(range(len(prompts)))
     for row in finished:
         tokens, reason = _reference(model, *prompts[row.handle])
@@ -77,3 +84,25 @@ def test_rows_are_yielded_as_they_finish_not_at_the_end(model) -> None:
     assert first.finish_reason is not None
     assert any(row.finish_reason is None for row in rows), "the others are still being decoded"
     list(stream)
+
+
+def test_slot_cache_right_aligns_rows_and_grows_on_the_left_for_a_longer_prompt() -> None:
+    from fixtures.backends.slot_cache import SlotLayer
+
+    def kv(length: int, first: float) -> torch.Tensor:
+        return (first + torch.arange(length, dtype=torch.float32)).reshape(1, 1, length, 1).expand(1, 2, length, 1)
+
+    layer = SlotLayer(rows=2, spare=1)
+    assert layer.place(0, kv(3, 10), kv(3, 10)) == 3  # from an empty window
+    assert layer.place(1, kv(5, 20), kv(5, 20)) == 2
+    assert layer.keys[0, 0, :, 0].tolist() == [0, 0, 10, 11, 12]
+    assert layer.keys[1, 0, :, 0].tolist() == [20, 21, 22, 23, 24]
+    step = torch.tensor([[[[1.0]]], [[[2.0]]]]).expand(2, 2, 1, 1)
+    keys, _ = layer.update(step, step)
+    keys, _ = layer.update(step + 2, step + 2)  # beyond the spare column: the buffer is regrown
+    assert keys[0, 1, :, 0].tolist() == [0, 0, 10, 11, 12, 1, 3]
+    layer.drop_leading(2)
+    layer.keep_rows(torch.tensor([1]))
+    assert layer.keys.shape == (1, 2, 5, 1)
+    assert layer.values[0, 0, :, 0].tolist() == [22, 23, 24, 2, 4]
+    assert layer.get_seq_length() == 5
