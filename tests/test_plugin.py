@@ -20,6 +20,11 @@ GOOD = {
 }
 
 
+def _generated(log: Path) -> list[str]:
+    """The `<model>:<case id>` lines the scripted backend logged (not its `<model>:closed` lines)."""
+    return [line for line in log.read_text().split() if not line.endswith(":closed")]
+
+
 def _report(tmp_path: Path, name: str) -> dict:
     return json.loads((tmp_path / "reports" / f"{name}.json").read_text(encoding="utf-8"))
 
@@ -38,7 +43,7 @@ def test_scripted_run_grades_each_case_and_writes_both_reports(
         ]
     )
     result.stdout.fnmatch_lines(["SKIPPED*no judge configured (--judge)*"])
-    result.stdout.fnmatch_lines(["FAILED *test_math?math-002?*"])
+    result.stdout.fnmatch_lines(["FAILED *test_math?scripted-demo-math-002?*"])
     report = _report(tmp_path, "scripted-demo")
     cases = {case["id"]: case for case in report["cases"]}
     assert cases["math-002"]["outcome"] == "failed" and cases["math-002"]["extracted"] == 20
@@ -61,15 +66,15 @@ def test_item_ids_markers_and_keyword_selection(
     result = pytester.runpytest(*bench_args, f"--model=scripted:{script}", "--collect-only", "-q")
     result.stdout.fnmatch_lines(
         [
-            "benchmarks/test_judge.py::test_judge_finetome[[]ft-001[]]",
-            "benchmarks/test_math.py::test_math[[]math-001[]]",
+            "benchmarks/test_judge.py::test_judge_finetome[[]scripted-demo-ft-001[]]",
+            "benchmarks/test_math.py::test_math[[]scripted-demo-math-001[]]",
         ]
     )
     log = tmp_path / "generated.log"
     pytester._monkeypatch.setenv("LORABENCH_SCRIPTED_LOG", str(log))
     selected = pytester.runpytest(*bench_args, f"--model=scripted:{script}", "-m", "mcq or situational")
     selected.assert_outcomes(passed=2, deselected=5)
-    assert sorted(log.read_text().split()) == ["mcq-001", "sit-001"], "only selected cases reach the model"
+    assert sorted(_generated(log)) == ["scripted-demo:mcq-001", "scripted-demo:sit-001"], "only selected cases"
 
 
 def test_warm_rerun_generates_nothing(pytester: pytest.Pytester, tmp_path: Path, bench_args: list[str]) -> None:
@@ -77,12 +82,12 @@ def test_warm_rerun_generates_nothing(pytester: pytest.Pytester, tmp_path: Path,
     log = tmp_path / "generated.log"
     pytester._monkeypatch.setenv("LORABENCH_SCRIPTED_LOG", str(log))
     pytester.runpytest(*bench_args, f"--model=scripted:{script}").assert_outcomes(passed=4, failed=1, skipped=2)
-    assert len(log.read_text().split()) == 5
+    assert len(_generated(log)) == 5
     pytester.runpytest(*bench_args, f"--model=scripted:{script}").assert_outcomes(passed=4, failed=1, skipped=2)
-    assert len(log.read_text().split()) == 5, "the warm run must not call the backend"
+    assert len(_generated(log)) == 5, "the warm run must not call the backend"
     assert all(c["from_cache"] for c in _report(tmp_path, "scripted-demo")["cases"] if c["outcome"] != "skipped")
     pytester.runpytest(*bench_args, f"--model=scripted:{script}", "--no-cache")
-    assert len(log.read_text().split()) == 10, "--no-cache regenerates"
+    assert len(_generated(log)) == 10, "--no-cache regenerates"
 
 
 def test_oracle_and_shuffled_oracle(pytester: pytest.Pytester, bench_args: list[str]) -> None:
@@ -96,7 +101,7 @@ def test_unknown_model_is_one_line_listing_known_names(pytester: pytest.Pytester
     result = pytester.runpytest(*bench_args, "--model=gpt-17")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
-        ["ERROR: --model 'gpt-17' is not a known model; known: oracle, oracle-shuffled, smollm2*"]
+        ["ERROR: --model 'gpt-17' is not a known model; known: finance, llama-3.2-1b, llama-3.2-3b, lora, oracle*"]
     )
 
 
