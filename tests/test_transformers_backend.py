@@ -1,0 +1,183 @@
+"""The transformers backend on what exists offline: a tiny random Llama with LoRA and rsLoRA adapters
+made by peft, loaded through the registry exactly as a user's hub models would be."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+
+from fixtures.backends.base import BackendContext, Generation
+from fixtures.backends.hf import TransformersBackend
+from fixtures.generation import ModelRun
+from fixtures.registry import Registry, build_backend
+from fixtures.sources import ModelSourceError
+from tests.conftest import SMALL_SET
+from tests.tiny_llama import LORA_ALPHA, LORA_R, TinyModels, build_adapter, build_tiny_models, models_file
+
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")
+DETERMINISTIC = [case for case in SMALL_SET if not case["category"].startswith("judge")]
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> TinyModels:
+    return build_tiny_models(tmp_path_factory.mktemp("tiny"))
+
+
+@pytest.fixture(scope="module")
+def registry(tiny: TinyModels, tmp_path_factory: pytest.TempPathFactory) -> Registry:
+    return Registry.load(models_file(tmp_path_factory.mktemp("registry") / "tiny.toml", tiny))
+
+
+def _backend(registry: Registry, name: str, cache_dir: Path) -> TransformersBackend:
+    backend = build_backend(registry.resolve(name), BackendContext(cache_dir))
+    assert isinstance(backend, TransformersBackend)
+    return backend
+
+
+def _answers(registry: Registry, name: str, cache_dir: Path) -> dict[str, Generation]:
+    spec = registry.resolve(name)
+    backend = _backend(registry, name, cache_dir)
+    run = ModelRun(backend, None, DETERMINISTIC, 4, show_progress=False, limits=spec.max_new_tokens)
+    run.generate_all()
+    backend.close()
+    return run.answers
+
+
+def _lora_scalings(model: torch.nn.Module) -> set[float]:
+    from peft.tuners.lora import LoraLayer
+
+    return {module.scaling["default"] for module in model.modules() if isinstance(module, LoraLayer)}
+
+
+def test_adapters_change_outputs_and_merging_keeps_them(registry: Registry, tmp_path: Path) -> None:
+    base = _answers(registry, "tiny-base", tmp_path)
+    lora = _answers(registry, "tiny-lora", tmp_path)
+    rslora = _answers(registry, "tiny-rslora", tmp_path)
+    merged = _answers(registry, "tiny-rslora-merged", tmp_path)
+    assert all(answer.completion_tokens > 0 for answer in base.values())
+    assert sum(lora[i].text != base[i].text for i in base) >= 3, "a LoRA adapter must change the outputs"
+    # Same A and B matrices, only the scaling differs: outputs differ only if use_rslora is honoured.
+    assert sum(rslora[i].text != lora[i].text for i in base) >= 3
+    assert {i: merged[i].text for i in base} == {i: rslora[i].text for i in base}
+
+
+def test_rslora_scaling_is_alpha_over_sqrt_r(registry: Registry, tmp_path: Path) -> None:
+    lora = _backend(registry, "tiny-lora", tmp_path).load_model()
+    rslora = _backend(registry, "tiny-rslora", tmp_path).load_model()
+    assert _lora_scalings(lora) == {LORA_ALPHA / LORA_R}
+    (rslora_scaling,) = _lora_scalings(rslora)
+    assert math.isclose(rslora_scaling, LORA_ALPHA / math.sqrt(LORA_R))
+    assert rslora.peft_config["default"].r == LORA_R and rslora.peft_config["default"].use_rslora
+
+
+def test_identity_follows_the_files_not_the_name(tiny: TinyModels, registry: Registry, tmp_path: Path) -> None:
+    def identity(name: str) -> str:
+        return _backend(registry, name, tmp_path).identity_hash()
+
+    assert identity("tiny-lora") == identity("tiny-lora-renamed"), "a new name alone reuses the cache"
+    assert identity("tiny-lora") != identity("tiny-base") != identity("tiny-rslora")
+    before = identity("tiny-lora")
+    shutil.copy(tiny.other_lora / "adapter_model.safetensors", tiny.lora / "adapter_model.safetensors")
+    try:
+        assert identity("tiny-lora") != before, "changed adapter weights must not reuse cached answers"
+    finally:
+        build_adapter(tiny.lora, tiny.base, seed=1, use_rslora=False)
+    assert identity("tiny-lora") == before
+    described = _backend(registry, "tiny-lora", tmp_path).identity()
+    assert set(described["adapter"]) == {"adapter_model.safetensors", "adapter_config.json"}
+    assert "peft" in described["libraries"] and described["quantization"] == "none"
+
+
+def test_4bit_without_cuda_is_one_clear_line(registry: Registry, tmp_path: Path) -> None:
+    with pytest.raises(ModelSourceError) as raised:
+        _backend(registry, "tiny-4bit", tmp_path).load_model()
+    message = str(raised.value)
+    assert message.startswith("model tiny-4bit:") and "needs a CUDA GPU" in message and "\n" not in message
+
+
+def test_prequantized_checkpoint_without_cuda_is_one_clear_line(tiny: TinyModels, tmp_path: Path) -> None:
+    """unsloth's *-bnb-4bit checkpoints declare bitsandbytes in config.json, even with quantization unset."""
+    checkpoint = tmp_path / "Llama-3.2-3B-Instruct-bnb-4bit"
+    shutil.copytree(tiny.base, checkpoint)
+    config = json.loads((checkpoint / "config.json").read_text())
+    config["quantization_config"] = {"quant_method": "bitsandbytes", "load_in_4bit": True}
+    (checkpoint / "config.json").write_text(json.dumps(config))
+    spec = Registry.load().resolve(str(checkpoint))
+    backend = build_backend(spec, BackendContext(tmp_path))
+    assert backend.availability() == (False, f"local {checkpoint}; needs CUDA for bnb-4bit")
+    with pytest.raises(ModelSourceError, match=r"bitsandbytes 4-bit, which needs a CUDA GPU"):
+        backend.load_model()
+
+
+def test_unsloth_without_gpu_fails_clearly(registry: Registry, tmp_path: Path) -> None:
+    backend = build_backend(registry.resolve("tiny-unsloth"), BackendContext(tmp_path))
+    available, why = backend.availability()
+    assert not available and "unsloth needs a CUDA GPU" in why
+    with pytest.raises(ModelSourceError, match=r"^model tiny-unsloth: the unsloth backend needs a CUDA GPU"):
+        backend.load_model()
+
+
+def test_missing_hub_model_fails_at_once_naming_the_fetch_command(
+    pytester: pytest.Pytester, tmp_path: Path, bench_args: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-hf-home"))
+    registry_file = tmp_path / "hub.toml"
+    registry_file.write_text('[far-away]\nbackend = "transformers"\nbase = "nobody/not-downloaded"\n')
+    result = pytester.runpytest(*bench_args, f"--models-file={registry_file}", "--model=far-away", "-m", "math")
+    assert result.ret == 3, result.stdout.str()
+    lines = [line for line in result.stdout.lines + result.stderr.lines if "nobody/not-downloaded" in line]
+    assert len(lines) == 1 and "model far-away: base nobody/not-downloaded is not in the local" in lines[0]
+    assert "`hf download nobody/not-downloaded`" in lines[0]
+
+
+def test_adapter_directory_as_model_next_to_its_base(
+    pytester: pytest.Pytester, tiny: TinyModels, tmp_path: Path, bench_args: list[str]
+) -> None:
+    registry_file = models_file(tmp_path / "tiny.toml", tiny)
+    common = [*bench_args, f"--models-file={registry_file}", "-m", "not judge"]
+    result = pytester.runpytest(*common, f"--model={tiny.lora}", "--model=tiny-base")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed", 0) + outcomes.get("failed", 0) == 10, result.stdout.str()
+    by_path = json.loads((tmp_path / "reports" / "tiny-lora.json").read_text())
+    base = json.loads((tmp_path / "reports" / "tiny-base.json").read_text())
+    assert by_path["model"]["registry_entry"] == {
+        "backend": "transformers",
+        "base": str(tiny.base),
+        "adapter": str(tiny.lora),
+        "dtype": "auto",
+        "quantization": "none",
+        "source": "path",
+    }
+    assert by_path["model"]["identity_sha256"] != base["model"]["identity_sha256"]
+    registered = _backend(Registry.load(registry_file), "tiny-lora", tmp_path).identity_hash()
+    assert by_path["model"]["identity_sha256"] == registered, "the same files, however they were named"
+
+
+def test_renamed_entry_reuses_the_cached_answers(
+    pytester: pytest.Pytester, tiny: TinyModels, tmp_path: Path, bench_args: list[str]
+) -> None:
+    registry_file = models_file(tmp_path / "tiny.toml", tiny)
+    common = [*bench_args, f"--models-file={registry_file}", "-m", "not judge"]
+    first = pytester.runpytest(*common, "--model=tiny-lora")
+    renamed = pytester.runpytest(*common, "--model=tiny-lora-renamed")
+    assert renamed.parseoutcomes() == first.parseoutcomes()
+    before = json.loads((tmp_path / "reports" / "tiny-lora.json").read_text())
+    again = json.loads((tmp_path / "reports" / "tiny-lora-renamed.json").read_text())
+    assert before["model"]["loaded"] is True
+    assert again["model"]["loaded"] is False and all(case["from_cache"] for case in again["cases"])
+    assert [case["output"] for case in again["cases"]] == [case["output"] for case in before["cases"]]
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the machine without CUDA")
+@pytest.mark.parametrize("name", ["rslora", "rslora-unsloth"])
+def test_4bit_hub_model_without_cuda_fails_before_any_download(name: str, tmp_path: Path) -> None:
+    backend = build_backend(Registry.load().resolve(name), BackendContext(tmp_path))
+    with pytest.raises(ModelSourceError, match=rf"^model {name}: .*needs a CUDA GPU") as raised:
+        backend.identity()
+    assert "Hugging Face cache" not in str(raised.value)
