@@ -24,6 +24,7 @@ from fixtures.backends.base import BackendContext, GenerationParams, Request
 from fixtures.gguf_model import packaged_gguf
 from fixtures.registry import Registry, build_backend
 from fixtures.sources import ModelSourceError
+from tests.conftest import write_script
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")]
 SECRET = "sk-lorabench-test-0123456789"
@@ -113,6 +114,27 @@ def test_wrong_api_key_is_one_line(
     assert result.ret == 3
     result.stdout.fnmatch_lines(["*lorabench: model served: * refused the API key (401); check the variable*"])
     assert "sk-wrong" not in result.stdout.str() + result.stderr.str()
+
+
+def test_judge_through_llama_cpp_server(
+    pytester: pytest.Pytester,
+    llama_server: str,
+    tmp_path: Path,
+    bench_args: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LORABENCH_TEST_KEY", SECRET)
+    registry = _models_file(tmp_path / "served.toml", llama_server)
+    model = write_script(tmp_path / "answers.json", {}, default="A function that calls itself until a base case.")
+    args = [f"--models-file={registry}", f"--model=scripted:{model}", "--judge=served", "--judge-retries=0"]
+    result = pytester.runpytest(*bench_args, *args, "-m", "judge")
+    outcomes = result.parseoutcomes()
+    assert sum(outcomes.get(kind, 0) for kind in ("passed", "failed", "errors")) == 1, result.stdout.str()
+    report = json.loads((tmp_path / "reports" / "scripted-answers.json").read_text(encoding="utf-8"))
+    (case,) = [case for case in report["cases"] if case["category"] == "judge_finetome"]
+    assert case["judge"]["replies"][0] and (case["judge"]["score"] is None) == (case["outcome"] == "error")
+    judge = report["model"]["judge"]
+    assert judge["identity"]["url"] == llama_server and judge["calls"] == 1 and judge["tokens"] > 100
 
 
 class FlakyServer(ThreadingHTTPServer):

@@ -10,7 +10,7 @@ def _record(category: str, outcome: str) -> dict:
     return {"category": category, "outcome": outcome}
 
 
-def test_summary_counts_and_rates_exclude_skips() -> None:
+def test_summary_counts_and_rates_exclude_skips_and_errors() -> None:
     records = [
         _record("math", "passed"),
         _record("math", "failed"),
@@ -19,8 +19,8 @@ def test_summary_counts_and_rates_exclude_skips() -> None:
     ]
     summary = summarize(records)
     math = summary["by_category"]["math"]
-    assert (math["passed"], math["graded"], math["total"]) == (1, 3, 3)
-    assert abs(math["pass_rate"] - 1 / 3) < 1e-12
+    assert (math["passed"], math["graded"], math["error"], math["total"]) == (1, 2, 1, 3)
+    assert math["pass_rate"] == 0.5, "an error is neither a pass nor a fail of the model"
     assert summary["by_category"]["judge_finance"]["pass_rate"] is None
     assert summary["overall"]["total"] == 4 and summary["overall"]["skipped"] == 1
 
@@ -30,9 +30,10 @@ def test_summary_lines_show_rates_and_skips() -> None:
     lines = summary_lines("tiny", summary, "system-prompt")
     assert lines[0] == "lorabench: tiny (tools shown via the system-prompt)"
     math_row = next(line for line in lines if line.strip().startswith("math"))
-    assert math_row.split() == ["math", "1", "2", "50.0%", "0"]
+    assert math_row.split() == ["math", "1", "2", "50.0%", "0", "0"]
     judge_row = next(line for line in lines if "judge_finance" in line)
-    assert judge_row.split() == ["judge_finance", "0", "0", "-", "1"]
+    assert judge_row.split() == ["judge_finance", "0", "0", "-", "1", "0"]
+    assert lines[-1] == "  judge_finance: not judged (1 cases)"
 
 
 def test_expected_text_per_category() -> None:

@@ -38,3 +38,24 @@ def test_smollm2_cold_then_warm(pytester: pytest.Pytester, tmp_path: Path, bench
     assert second["model"]["loaded"] is False, "a fully cached run must not load the model"
     assert [c["output"] for c in second["cases"]] == [c["output"] for c in first["cases"]]
     assert all(case["from_cache"] for case in second["cases"])
+
+
+def test_smollm2_judges_its_own_open_answers(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """The real judge path: SmolLM2 as model and judge on 3 shipped judge cases. Its scores are poor;
+    what is checked is that every answer reached the judge and got a score or a judge error."""
+    from fixtures.cases import load_cases
+    from tests.conftest import BENCHMARKS, write_cases
+
+    shipped = load_cases()
+    cases = write_cases(tmp_path / "cases", shipped["judge_finetome"][:2] + shipped["judge_finance"][:1])
+    args = [str(BENCHMARKS), f"--cases-dir={cases}", f"--cache-dir={tmp_path / 'cache'}"]
+    args += [f"--reports-dir={tmp_path / 'reports'}", "-p", "no:cacheprovider", "-m", "judge"]
+    result = pytester.runpytest(*args, "--model=smollm2", "--judge=smollm2", "--judge-retries=0")
+    outcomes = result.parseoutcomes()
+    assert sum(outcomes.get(kind, 0) for kind in ("passed", "failed", "errors")) == 3, result.stdout.str()
+    report = json.loads((tmp_path / "reports" / "smollm2.json").read_text(encoding="utf-8"))
+    assert report["model"]["judge"]["name"] == "smollm2" and report["model"]["judge"]["calls"] >= 3
+    for case in report["cases"]:
+        judge = case["judge"]
+        assert case["output"] and judge["replies"] and all(judge["replies"]), case
+        assert (judge["status"] == "judged") == (judge["score"] is not None) == (case["outcome"] != "error")
