@@ -74,11 +74,10 @@ def judge_user_prompt(case: dict[str, Any], response: str) -> str:
 
 
 def judge_messages(case: dict[str, Any], response: str, failed_replies: list[str] | None = None) -> list[Message]:
-    """The judge's conversation; after unreadable replies, those replies and a nudge follow."""
-    messages: list[Message] = [
-        {"role": "system", "content": JUDGE_SYSTEM},
-        {"role": "user", "content": judge_user_prompt(case, response)},
-    ]
+    """The judge's conversation; after unreadable replies, those replies and a nudge follow. The judge's
+    role opens the user turn rather than a system turn: Mistral-based judges such as Prometheus 2 have
+    templates that reject a system role, and every template and server accepts a user turn."""
+    messages: list[Message] = [{"role": "user", "content": f"{JUDGE_SYSTEM}\n\n{judge_user_prompt(case, response)}"}]
     for reply in failed_replies or []:
         messages += [{"role": "assistant", "content": reply}, {"role": "user", "content": NUDGE}]
     return messages

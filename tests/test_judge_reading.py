@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.graders.judge_verdict import judged_verdict, read_judge_reply
-from benchmarks.judge_prompt import NUDGE, judge_messages, judge_user_prompt
+from benchmarks.judge_prompt import JUDGE_SYSTEM, NUDGE, judge_messages, judge_user_prompt
 from tests.conftest import SMALL_SET
 
 CASE = next(case for case in SMALL_SET if case["category"] == "judge_finetome")
@@ -76,5 +76,6 @@ def test_prompt_follows_the_absolute_grading_structure() -> None:
 
 def test_retry_conversation_shows_the_unreadable_reply_and_a_nudge() -> None:
     messages = judge_messages(CASE, "answer", ["I think it is fine."])
-    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
-    assert messages[2]["content"] == "I think it is fine." and messages[3]["content"] == NUDGE
+    assert [m["role"] for m in messages] == ["user", "assistant", "user"]
+    assert messages[0]["content"].startswith(JUDGE_SYSTEM) and "###Task Description:" in messages[0]["content"]
+    assert messages[1]["content"] == "I think it is fine." and messages[2]["content"] == NUDGE
