@@ -177,3 +177,41 @@ def test_three_cpu_steps_then_the_adapter_loads_in_the_benchmark(tmp_path: Path,
     assert train_main(["--preset", "rslora", *(f"--set={s}" for s in again)]) == 0
     resumed = json.loads((out / "training_config.json").read_text())
     assert resumed["steps"] == 4 and resumed["resumed_from"].endswith("checkpoint-3")
+
+
+def _check_working(text: str) -> None:
+    """Every `a op b = c` step of a synthetic solution is right (the data must not teach wrong sums)."""
+    import re
+
+    steps = re.findall(r"(\d+(?:\.\d+)?)(%? of| ×| −| \+| ÷) (\d+(?:\.\d+)?) = (\d+(?:\.\d+)?)", text)
+    assert steps, text
+    for left, op, right, result in steps:
+        a, b, c = float(left), float(right), float(result)
+        expected = {"% of": a * b / 100, " ×": a * b, " −": a - b, " +": a + b, " ÷": a / b}[op]
+        assert expected == c, f"{left}{op} {right} = {result} in {text!r}"
+
+
+def test_demo_data_speaks_the_benchmarks_formats_without_its_cases(tmp_path: Path) -> None:
+    from benchmarks.graders import grade_numeric, grade_tool_calls
+    from training.demo_data import TOOLS, write_demo
+    from training.extract_samples import contamination, load_case_list
+
+    path = write_demo(tmp_path / "demo.jsonl", n=120, seed=1)
+    chats = conversations(load_rows(str(path)), "sharegpt", False)
+    tools = [tool[0] for tool in TOOLS]
+    kinds = {"call": 0, "plain": 0, "math": 0}
+    for system, user, reply in chats:
+        if "Answer:" in reply["content"]:
+            kinds["math"] += 1
+            _check_working(reply["content"])
+            number = float(reply["content"].rsplit("Answer:", 1)[1])
+            assert grade_numeric({"id": "x", "category": "math", "answer": number}, reply["content"]).passed
+            continue
+        calls = json.loads(reply["content"]) if reply["content"].startswith("[") else []
+        kinds["call" if calls else "plain"] += 1
+        expected = [{"name": c["name"], "arguments": {k: [v] for k, v in c["arguments"].items()}} for c in calls]
+        case = {"id": "x", "category": "function_calling", "tools": tools, "expected_calls": expected}
+        assert grade_tool_calls(case, reply["content"]).passed, reply
+        assert '"name":' in system["content"] and user["role"] == "user"
+    assert all(count > 5 for count in kinds.values()), kinds
+    assert contamination(load_case_list(), chats) == [], "no benchmark case text in the demo data"

@@ -1,1 +1,1 @@
-"""LoRA / rsLoRA fine-tuning (unsloth on CUDA, PEFT + TRL elsewhere). Not written yet: see README."""
+"""LoRA / rsLoRA fine-tuning (unsloth on CUDA, PEFT + TRL elsewhere): `python -m training --preset ...`."""
