@@ -78,15 +78,17 @@ def _models_file(path: Path, url: str, key_env: str = "LORABENCH_TEST_KEY") -> P
     return path
 
 
-def test_benchmark_through_llama_cpp_server(
-    pytester: pytest.Pytester,
-    llama_server: str,
-    tmp_path: Path,
-    bench_args: list[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture
+def served(llama_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A --models-file naming the loopback server as model `served`, with the right key in the environment."""
     monkeypatch.setenv("LORABENCH_TEST_KEY", SECRET)
-    registry = _models_file(tmp_path / "served.toml", llama_server)
+    return _models_file(tmp_path / "served.toml", llama_server)
+
+
+def test_benchmark_through_llama_cpp_server(
+    pytester: pytest.Pytester, llama_server: str, served: Path, tmp_path: Path, bench_args: list[str]
+) -> None:
+    registry = served
     result = pytester.runpytest(*bench_args, f"--models-file={registry}", "--model=served", "-m", "not judge")
     outcomes = result.parseoutcomes()
     assert outcomes.get("passed", 0) + outcomes.get("failed", 0) == 5, result.stdout.str()
@@ -102,14 +104,10 @@ def test_benchmark_through_llama_cpp_server(
 
 
 def test_wrong_api_key_is_one_line(
-    pytester: pytest.Pytester,
-    llama_server: str,
-    tmp_path: Path,
-    bench_args: list[str],
-    monkeypatch: pytest.MonkeyPatch,
+    pytester: pytest.Pytester, served: Path, bench_args: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LORABENCH_TEST_KEY", "sk-wrong")
-    registry = _models_file(tmp_path / "served.toml", llama_server)
+    registry = served
     result = pytester.runpytest(*bench_args, f"--models-file={registry}", "--model=served", "-m", "math")
     assert result.ret == 3
     result.stdout.fnmatch_lines(["*lorabench: model served: * refused the API key (401); check the variable*"])
@@ -117,14 +115,9 @@ def test_wrong_api_key_is_one_line(
 
 
 def test_judge_through_llama_cpp_server(
-    pytester: pytest.Pytester,
-    llama_server: str,
-    tmp_path: Path,
-    bench_args: list[str],
-    monkeypatch: pytest.MonkeyPatch,
+    pytester: pytest.Pytester, llama_server: str, served: Path, tmp_path: Path, bench_args: list[str]
 ) -> None:
-    monkeypatch.setenv("LORABENCH_TEST_KEY", SECRET)
-    registry = _models_file(tmp_path / "served.toml", llama_server)
+    registry = served
     model = write_script(tmp_path / "answers.json", {}, default="A function that calls itself until a base case.")
     args = [f"--models-file={registry}", f"--model=scripted:{model}", "--judge=served", "--judge-retries=0"]
     result = pytester.runpytest(*bench_args, *args, "-m", "judge")
