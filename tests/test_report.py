@@ -21,6 +21,8 @@ def test_summary_counts_and_rates_exclude_skips_and_errors() -> None:
     math = summary["by_category"]["math"]
     assert (math["passed"], math["graded"], math["error"], math["total"]) == (1, 2, 1, 3)
     assert math["pass_rate"] == 0.5, "an error is neither a pass nor a fail of the model"
+    assert math["pass_rate_ci95"] == [0.0945, 0.9055], "Wilson 95% interval of 1/2"
+    assert summary["by_category"]["judge_finance"]["pass_rate_ci95"] == [None, None]
     assert summary["by_category"]["judge_finance"]["pass_rate"] is None
     assert summary["overall"]["total"] == 4 and summary["overall"]["skipped"] == 1
 
