@@ -151,3 +151,35 @@ def test_interrupt_keeps_every_answer_already_streamed(tmp_path: Path) -> None:
     warm = ModelRun(RecordingBackend(), GenerationCache(cache_path), DETERMINISTIC, show_progress=False)
     pending = [warm.request_for(case) for case in DETERMINISTIC]
     assert len(GenerationCache(cache_path).get_many(r.key for r in pending)) == 2
+
+
+def _open_and_write(path: str, worker: int, barrier: Any) -> None:
+    from fixtures.backends.base import Generation, GenerationParams
+    from fixtures.cache import GenerationCache
+
+    barrier.wait()
+    cache = GenerationCache(Path(path))
+    generation = Generation(f"answer {worker}", 1, 2, 0.0, "stop")
+    cache.put_many("model", [(f"key-{worker}", "prompt", GenerationParams(max_new_tokens=4), generation)])
+    cache.close()
+
+
+def test_processes_opening_a_new_cache_at_once_all_get_it(tmp_path: Path) -> None:
+    """pytest-xdist workers start together: opening a cache that does not exist yet must not fail with
+    'database is locked' in any of them."""
+    import multiprocessing
+
+    from fixtures.cache import GenerationCache
+
+    context = multiprocessing.get_context("spawn")
+    for round_ in range(5):
+        path = tmp_path / f"round-{round_}" / "cache.sqlite"
+        barrier = context.Barrier(6)
+        workers = [context.Process(target=_open_and_write, args=(str(path), i, barrier)) for i in range(6)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(60)
+        assert [worker.exitcode for worker in workers] == [0] * 6
+        cached = GenerationCache(path).get_many(f"key-{i}" for i in range(6))
+        assert sorted(g.text for g in cached.values()) == [f"answer {i}" for i in range(6)]

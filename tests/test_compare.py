@@ -1,0 +1,96 @@
+"""Comparing reports: shared cases only, pairs of an adapter and its base, McNemar counts, flipped cases,
+and the warning for an adapter whose outputs equal its base's."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from fixtures.compare import base_pairs, compare_pair, differences, load_reports, main, shared_case_ids
+
+BASE_WEIGHTS = {"model.safetensors": "ab" * 32}
+
+
+def _report(name: str, outcomes: dict[str, str], adapter: bool = False, outputs: str = "{name}", **extra) -> dict:
+    identity = {"weights": BASE_WEIGHTS, "adapter": {"adapter_model.safetensors": "cd" * 32} if adapter else None}
+    cases = [
+        {
+            "id": case_id,
+            "category": "math" if case_id.startswith("math") else "mcq",
+            "outcome": outcome,
+            "output": outputs.format(name=name, id=case_id),
+        }
+        for case_id, outcome in outcomes.items()
+    ]
+    return {
+        "model": {"name": name, "identity": identity},
+        "cases": cases,
+        "case_files_sha256": {"math.jsonl": "1"},
+    } | extra
+
+
+BASE = {
+    "math-1": "failed",
+    "math-2": "failed",
+    "math-3": "passed",
+    "math-4": "failed",
+    "mcq-1": "passed",
+    "mcq-2": "skipped",
+}
+TUNED = {
+    "math-1": "passed",
+    "math-2": "passed",
+    "math-3": "failed",
+    "math-4": "passed",
+    "mcq-1": "passed",
+    "mcq-2": "passed",
+}
+
+
+def test_adapter_pairs_with_its_base_on_shared_graded_cases() -> None:
+    base, tuned = _report("base", BASE), _report("tuned", TUNED, adapter=True)
+    other = _report("other", BASE) | {"model": {"name": "other", "identity": {"weights": {"x": "y"}, "adapter": None}}}
+    assert base_pairs([base, tuned, other], None) == [(base, tuned)]
+    assert [(a["model"]["name"], b["model"]["name"]) for a, b in base_pairs([base, tuned, other], "other")] == [
+        ("base", "tuned"),
+        ("other", "base"),
+        ("other", "tuned"),
+    ]
+    ids = shared_case_ids([base, tuned])
+    assert ids == ["math-1", "math-2", "math-3", "math-4", "mcq-1"], "a case skipped in one report is left out"
+    pair = compare_pair(base, tuned, ids)
+    math = pair["by_category"]["math"]
+    assert (math["gained"], math["lost"]) == (["math-1", "math-2", "math-4"], ["math-3"])
+    assert math["p_value"] == pytest.approx(0.625)  # 3 vs 1 discordant: 2 * (1 + 4) / 16
+    assert pair["by_category"]["overall"]["cases"] == 5 and pair["identical_outputs"] == 0.0
+
+
+def test_identical_outputs_warn_that_the_adapter_was_not_applied(tmp_path: Path, capsys) -> None:
+    base = _report("base", BASE, outputs="same text for {id}")
+    tuned = _report("tuned", BASE, adapter=True, outputs="same text for {id}")
+    paths = []
+    for report in (base, tuned):
+        path = tmp_path / f"{report['model']['name']}.json"
+        path.write_text(json.dumps(report))
+        paths.append(str(path))
+    assert main(paths) == 0
+    assert (
+        "WARNING: 100% of outputs are byte-identical to base: the adapter was probably not applied"
+        in capsys.readouterr().out
+    )
+
+
+def test_reports_on_different_cases_are_flagged_and_bad_files_are_one_line(tmp_path: Path, capsys) -> None:
+    base = _report("base", BASE)
+    changed = _report("tuned", TUNED, adapter=True) | {"case_files_sha256": {"math.jsonl": "2"}}
+    assert differences([base, changed]) == [
+        "the reports differ in case_files_sha256: only shared cases are compared, and prompts may differ"
+    ]
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    with pytest.raises(ValueError, match=r"broken\.json: not a readable lorabench report"):
+        load_reports([broken])
+    assert main([str(broken)]) == 2 and "compare: " in capsys.readouterr().err
+    assert main([str(broken), "--baseline", "x"]) == 2
