@@ -65,6 +65,13 @@ def test_each_model_is_loaded_once_and_released_before_the_next(
     result = pytester.runpytest(*bench_args, *models)
     result.assert_outcomes(passed=5, failed=5, skipped=4)
     result.stdout.fnmatch_lines(["*lorabench summary: scripted-right*", "*lorabench summary: scripted-wrong*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*lorabench comparison*",
+            "lorabench comparison: 2 models, 5 shared graded cases",
+            "*math*2/2 *100.0% [[]34.2-100.0[]]*0/2 *0.0% [[] 0.0- 65.8[]]",
+        ]
+    )
     lines = log.read_text().split()
     right_lines = [line for line in lines if line.startswith("scripted-right:")]
     assert sorted(right_lines[:-1]) == [f"scripted-right:{case}" for case in DETERMINISTIC]
