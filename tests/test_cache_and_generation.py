@@ -183,3 +183,22 @@ def test_processes_opening_a_new_cache_at_once_all_get_it(tmp_path: Path) -> Non
         assert [worker.exitcode for worker in workers] == [0] * 6
         cached = GenerationCache(path).get_many(f"key-{i}" for i in range(6))
         assert sorted(g.text for g in cached.values()) == [f"answer {i}" for i in range(6)]
+
+
+def test_a_released_model_still_answers_from_its_cache_and_reloads(tmp_path: Path) -> None:
+    """The judge releases a model mid-session; an item that then needs a new answer must still work."""
+    from fixtures.model_spec import ModelSpec
+    from fixtures.session import ModelBench, Settings
+    from tests.conftest import SMALL_SET, write_script
+
+    script = write_script(tmp_path / "demo.json", {"math-001": "Answer: 42", "math-002": "Answer: 25"})
+    spec = ModelSpec(name="scripted-demo", backend="scripted", options={"script": str(script)})
+    settings = Settings(tmp_path / "cases", tmp_path / "cache", tmp_path / "reports", show_progress=False)
+    bench = ModelBench(spec, settings, lambda: {})
+    first, second = SMALL_SET[0], SMALL_SET[1]
+    bench.selected = [first]
+    assert bench.model_run().answer(first).text == "Answer: 42"
+    bench.release()
+    assert bench.model_run().answer(second).text == "Answer: 25"
+    bench.close()
+    assert not bench.in_use
