@@ -90,6 +90,14 @@ def bench_args(tmp_path: Path, small_cases: Path) -> list[str]:
     ]
 
 
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Tiny random Llama models with LoRA and rsLoRA adapters (tests.tiny_llama), built once per session."""
+    from tests.tiny_llama import build_tiny_models
+
+    return build_tiny_models(tmp_path_factory.mktemp("tiny"))
+
+
 def write_script(path: Path, outputs: dict[str, str], default: str = "") -> Path:
     path.write_text(json.dumps({"outputs": outputs, "default": default}), encoding="utf-8")
     return path

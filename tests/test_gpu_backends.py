@@ -13,7 +13,7 @@ from fixtures.backends.hf import TransformersBackend
 from fixtures.generation import ModelRun
 from fixtures.registry import Registry, build_backend
 from tests.conftest import SMALL_SET
-from tests.tiny_llama import TinyModels, build_tiny_models, models_file
+from tests.tiny_llama import TinyModels, models_file
 
 pytestmark = [
     pytest.mark.gpu,
@@ -23,17 +23,8 @@ DETERMINISTIC = [case for case in SMALL_SET if not case["category"].startswith("
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> TinyModels:
-    return build_tiny_models(tmp_path_factory.mktemp("tiny-gpu"))
-
-
-@pytest.fixture(scope="module")
 def registry(tiny: TinyModels, tmp_path_factory: pytest.TempPathFactory) -> Registry:
-    path = models_file(tmp_path_factory.mktemp("registry") / "tiny.toml", tiny)
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(f'[tiny-4bit-lora]\nbackend = "transformers"\nbase = "{tiny.base}"\nadapter = "{tiny.lora}"\n')
-        handle.write('quantization = "bnb-4bit"\n')
-    return Registry.load(path)
+    return Registry.load(models_file(tmp_path_factory.mktemp("registry") / "tiny.toml", tiny))
 
 
 def _answers(registry: Registry, name: str, cache_dir: Path) -> dict[str, str]:

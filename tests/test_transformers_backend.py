@@ -17,15 +17,10 @@ from fixtures.generation import ModelRun
 from fixtures.registry import Registry, build_backend
 from fixtures.sources import ModelSourceError
 from tests.conftest import SMALL_SET
-from tests.tiny_llama import LORA_ALPHA, LORA_R, TinyModels, build_adapter, build_tiny_models, models_file
+from tests.tiny_llama import LORA_ALPHA, LORA_R, TinyModels, build_adapter, models_file
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")
 DETERMINISTIC = [case for case in SMALL_SET if not case["category"].startswith("judge")]
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> TinyModels:
-    return build_tiny_models(tmp_path_factory.mktemp("tiny"))
 
 
 @pytest.fixture(scope="module")

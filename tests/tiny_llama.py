@@ -106,6 +106,7 @@ def models_file(path: Path, tiny: TinyModels, max_new_tokens: int = 8) -> Path:
         "tiny-rslora-merged": {"base": tiny.base, "adapter": tiny.rslora, "merge_adapter": True},
         "tiny-lora-renamed": {"base": tiny.base, "adapter": tiny.lora},
         "tiny-4bit": {"base": tiny.base, "quantization": "bnb-4bit"},
+        "tiny-4bit-lora": {"base": tiny.base, "adapter": tiny.lora, "quantization": "bnb-4bit"},
         "tiny-unsloth": {"backend": "unsloth", "base": tiny.base, "adapter": tiny.lora},
     }
     lines = []

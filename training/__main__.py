@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from training.config import PRESETS, ConfigError, TrainConfig, build_config
-from training.data import DataSourceError, conversations, load_rows, sample_id, split_held_out
+from training.data import DataSourceError, conversations, load_rows, sample_id, shuffled
 from training.engines import load_peft_engine, load_unsloth_engine, pick_engine, train
 from training.formatting import tokenize_conversation, use_chat_template
 
@@ -49,7 +49,7 @@ def training_rows(config: TrainConfig) -> tuple[list[list[dict[str, str]]], list
     """(train, held out) conversations."""
     rows = load_rows(config.dataset, config.split)
     train_set = conversations(rows, config.dataset_format, config.finance_filter)
-    train_set, _ = split_held_out(train_set, 0.0, config.shuffle_seed)
+    train_set = shuffled(train_set, config.shuffle_seed)
     held_out: list[list[dict[str, str]]] = []
     if config.held_out_split:
         held_out = conversations(load_rows(config.dataset, config.held_out_split), config.dataset_format, False)

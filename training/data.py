@@ -148,12 +148,10 @@ def conversations(rows: list[dict[str, Any]], data_format: str, finance_filter: 
     return kept
 
 
-def split_held_out(
-    items: list[list[Message]], held_out: float, seed: int | None
-) -> tuple[list[list[Message]], list[list[Message]]]:
-    """(train, held out): shuffled with `seed` when given; the held-out share comes off the end."""
+def shuffled(items: list[list[Message]], seed: int | None) -> list[list[Message]]:
+    """A copy of `items`, shuffled reproducibly with `seed` (in order when None). The held-out rows come from
+    their own split (`held_out_split`), not from here."""
     items = list(items)
     if seed is not None:
         random.Random(seed).shuffle(items)
-    cut = len(items) - round(len(items) * held_out)
-    return items[:cut], items[cut:]
+    return items

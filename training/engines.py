@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fixtures.backends.hf_loading import cuda_available
 from training.config import TrainConfig
 
 
@@ -26,12 +27,6 @@ class TrainResult:
     train_loss: float | None
     resumed_from: str | None
     notes: list[str] = field(default_factory=list)  # where this run departs from the config, and why
-
-
-def cuda_available() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
 
 
 def pick_engine(config: TrainConfig) -> str:

@@ -49,10 +49,10 @@ def assistant_spans(tokenizer: Any, messages: list[Message]) -> tuple[str, list[
         if message["role"] != "assistant":
             continue
         start = len(_render(tokenizer, messages[:index], generation_prompt=True)) if index else 0
-        end = len(_render(tokenizer, messages[: index + 1], generation_prompt=False))
-        if text[:end] != _render(tokenizer, messages[: index + 1], generation_prompt=False):
+        through = _render(tokenizer, messages[: index + 1], generation_prompt=False)
+        if not text.startswith(through):
             raise ValueError("the chat template does not render a conversation as a prefix of its continuation")
-        spans.append((start, end))
+        spans.append((start, len(through)))
     return text, spans
 
 
