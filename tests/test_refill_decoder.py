@@ -62,12 +62,13 @@ def _reference(model, prompt: list[int], limit: int) -> tuple[list[int], str]:
     return out, "length"
 
 
+@pytest.mark.parametrize("shortest", [4, 128], ids=["groups-by-length", "one-group"])
 @pytest.mark.parametrize("spare", [1, 128], ids=["cache-regrown-every-step", "cache-regrown-rarely"])
 @pytest.mark.parametrize("batch_size", [1, 3, 16])
-def test_batched_greedy_tokens_match_generate_one_at_a_time(model, batch_size: int, spare: int) -> None:
+def test_batched_greedy_tokens_match_generate_one_at_a_time(model, batch_size: int, spare: int, shortest: int) -> None:
     prompts = _prompts()
     rows = [Row(index, prompt, limit) for index, (prompt, limit) in enumerate(prompts)]
-    finished = list(RefillDecoder(model, frozenset({END}), batch_size, spare).run(rows))
+    finished = list(RefillDecoder(model, frozenset({END}), batch_size, spare, shortest).run(rows))
     assert sorted(row.handle for row in finished) == list(range(len(prompts)))
     for row in finished:
         tokens, reason = _reference(model, *prompts[row.handle])
@@ -86,23 +87,65 @@ def test_rows_are_yielded_as_they_finish_not_at_the_end(model) -> None:
     list(stream)
 
 
+def test_prompts_of_different_lengths_are_decoded_in_separate_groups(model, monkeypatch) -> None:
+    from fixtures.backends import slot_cache
+
+    created = []
+    monkeypatch.setattr(slot_cache.SlotCache, "add_row", _recording(slot_cache.SlotCache.add_row, created))
+    rows = [Row(index, prompt, limit) for index, (prompt, limit) in enumerate(_prompts())]
+    list(RefillDecoder(model, frozenset({END}), 16, shortest=4).run(rows))
+    groups = {id(cache) for cache in created}
+    if model.config._attn_implementation == "sdpa":
+        assert len(groups) == 1, "transformers' own attention cannot read grouped caches"
+    else:
+        assert len(groups) >= 4, "prompts of 1 to 41 tokens fall in groups up to 4, 8, 16, 32 and 64"
+
+
+def _recording(method, calls: list):
+    def record(cache, *args):
+        calls.append(cache)
+        return method(cache, *args)
+
+    return record
+
+
 def test_slot_cache_right_aligns_rows_and_grows_on_the_left_for_a_longer_prompt() -> None:
     from fixtures.backends.slot_cache import SlotLayer
 
     def kv(length: int, first: float) -> torch.Tensor:
         return (first + torch.arange(length, dtype=torch.float32)).reshape(1, 1, length, 1).expand(1, 2, length, 1)
 
-    layer = SlotLayer(rows=2, spare=1)
-    assert layer.place(0, kv(3, 10), kv(3, 10)) == 3  # from an empty window
-    assert layer.place(1, kv(5, 20), kv(5, 20)) == 2
-    assert layer.keys[0, 0, :, 0].tolist() == [0, 0, 10, 11, 12]
+    layer = SlotLayer(spare=1)
+    assert layer.add_row(kv(3, 10), kv(3, 10)) == 3  # from an empty window
+    assert layer.add_row(kv(5, 20), kv(5, 20)) == 2  # beyond the spare column: regrown on the left
+    assert layer.keys[0, 0, 2:, 0].tolist() == [10, 11, 12]
     assert layer.keys[1, 0, :, 0].tolist() == [20, 21, 22, 23, 24]
     step = torch.tensor([[[[1.0]]], [[[2.0]]]]).expand(2, 2, 1, 1)
     keys, _ = layer.update(step, step)
-    keys, _ = layer.update(step + 2, step + 2)  # beyond the spare column: the buffer is regrown
-    assert keys[0, 1, :, 0].tolist() == [0, 0, 10, 11, 12, 1, 3]
+    keys, _ = layer.update(step + 2, step + 2)  # beyond the spare column: regrown on the right
+    assert keys[0, 1, 2:, 0].tolist() == [10, 11, 12, 1, 3]
+    assert layer.add_row(kv(2, 30), kv(2, 30)) == 0
     layer.drop_leading(2)
-    layer.keep_rows(torch.tensor([1]))
+    layer.remove_row(0)  # the last row takes its place
+    assert layer.keys.shape == (2, 2, 5, 1)
+    assert layer.values[0, 0, 3:, 0].tolist() == [30, 31]
+    assert layer.values[1, 0, :, 0].tolist() == [22, 23, 24, 2, 4]
+    layer.remove_row(1)
     assert layer.keys.shape == (1, 2, 5, 1)
-    assert layer.values[0, 0, :, 0].tolist() == [22, 23, 24, 2, 4]
     assert layer.get_seq_length() == 5
+
+
+def test_a_window_at_the_buffers_right_end_moves_left_in_place_when_it_can() -> None:
+    from fixtures.backends.slot_cache import SlotLayer
+
+    layer = SlotLayer(spare=2)
+    prompt = torch.arange(4, dtype=torch.float32).reshape(1, 1, 4, 1)
+    layer.add_row(prompt, prompt)  # 4 columns + 2 spare
+    step = torch.full((1, 1, 1, 1), 9.0)
+    layer.update(step, step)
+    layer.update(step + 1, step + 1)  # the spare is used up
+    layer.drop_leading(5)  # one column left in the window, five free before it
+    buffer = layer.key_buffer
+    keys, _ = layer.update(step + 2, step + 2)
+    assert layer.key_buffer is buffer, "moved within the buffer, not reallocated"
+    assert keys[0, 0, :, 0].tolist() == [10, 11]
