@@ -18,8 +18,12 @@ $(STAMP): requirements.txt
 	touch $(STAMP)
 
 # The test tools, and llama-cpp-python for the llama.cpp backend and its server test (compiles once).
+# The browser tests drive Debian's chromium; without apt (or root) they are skipped, except in CI.
 $(DEV_STAMP): $(STAMP) requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	command -v chromium >/dev/null || ! command -v apt-get >/dev/null || \
+		apt-get install -y -qq chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
+		echo "chromium could not be installed: the browser tests will be skipped"
 	touch $(DEV_STAMP)
 
 setup: $(STAMP)

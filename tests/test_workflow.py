@@ -1,0 +1,68 @@
+"""The GitHub Actions workflow for the self-hosted GPU runner: valid against the workflow schema
+(check-jsonschema's vendored copy, so offline), and wired the way the README says."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fixtures.registry import Registry
+from tests.conftest import REPO
+
+yaml = pytest.importorskip("yaml")
+WORKFLOW = REPO / ".github" / "workflows" / "gpu-benchmark.yml"
+
+
+def _validate(path: Path) -> subprocess.CompletedProcess:
+    tool = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent)) or "check-jsonschema"
+    command = [tool, "--builtin-schema", "vendor.github-workflows", str(path)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def test_the_workflow_is_valid_and_a_broken_one_is_not(tmp_path: Path) -> None:
+    assert _validate(WORKFLOW).returncode == 0, _validate(WORKFLOW).stdout
+    broken = tmp_path / "broken.yml"
+    broken.write_text(WORKFLOW.read_text().replace("runs-on:", "runs_on:", 1), encoding="utf-8")
+    assert _validate(broken).returncode != 0, "the validator must reject a job without runs-on"
+
+
+def test_the_workflow_benchmarks_registry_models_on_the_gpu_runner_and_publishes_results() -> None:
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    benchmark, compare = workflow["jobs"]["benchmark"], workflow["jobs"]["compare"]
+    assert benchmark["runs-on"] == ["self-hosted", "gpu"]
+    known = Registry.load(None).specs
+    assert set(benchmark["strategy"]["matrix"]["model"]) <= set(known), "every matrix model is in the registry"
+    script = "\n".join(step.get("run", "") for step in benchmark["steps"])
+    assert "requirements-gpu.txt" in script and "pytest benchmarks" in script
+    assert 'if [ -n "$LORABENCH_JUDGE_URL" ]' in script and "--judge ci-judge" in script
+    assert "secrets.LORABENCH_JUDGE_URL" in benchmark["env"]["LORABENCH_JUDGE_URL"]
+    uploads = [step for step in benchmark["steps"] if step.get("uses", "").startswith("actions/upload-artifact")]
+    assert uploads and uploads[0]["with"]["path"] == "reports/" and uploads[0]["if"] == "always()"
+    compare_script = "\n".join(step.get("run", "") for step in compare["steps"])
+    assert 'fixtures.compare reports/*.json --markdown >> "$GITHUB_STEP_SUMMARY"' in compare_script
+    assert compare["needs"] == "benchmark" and compare["if"] == "always()"
+
+
+def test_the_compare_job_needs_only_jsonschema_and_matplotlib() -> None:
+    """The compare job installs those two: the comparison must not import torch, transformers or pytest."""
+    code = (
+        "import sys, fixtures.compare, fixtures.compare_page;"
+        "print(sorted(m for m in ('torch', 'transformers', 'pytest', 'peft') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+def test_the_judge_entry_the_workflow_writes_is_a_valid_registry_entry(tmp_path: Path) -> None:
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    script = next(step["run"] for step in workflow["jobs"]["benchmark"]["steps"] if "printf" in step.get("run", ""))
+    printf = script[script.index("printf") : script.index('judge.toml"') + len('judge.toml"')]
+    env = {"LORABENCH_JUDGE_URL": "http://10.0.0.5:8000/v1", "LORABENCH_JUDGE_MODEL": "prometheus-7b"}
+    subprocess.run(["bash", "-c", printf], env=env | {"RUNNER_TEMP": str(tmp_path)}, check=True, timeout=30)
+    spec = Registry.load(tmp_path / "judge.toml").resolve("ci-judge", option="--judge")
+    assert (spec.backend, spec.options["url"], spec.options["served_model"]) == ("openai", *env.values())
+    assert spec.options["api_key_env"] == "LORABENCH_JUDGE_API_KEY"
