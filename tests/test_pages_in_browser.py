@@ -98,3 +98,14 @@ def test_the_checks_see_a_script_that_runs_a_request_and_an_error(browser: Any, 
     assert any("undefinedName" in error for error in errors)
     assert page.get_by_text(ATTACK).count() == 0
     page.close()
+
+
+def test_a_flipped_case_links_to_its_row_in_the_per_model_report(browser: Any, reports: Path) -> None:
+    page, *_ = _visit(browser, reports / "index.html")
+    links = [a.get_attribute("href") for a in page.locator("summary a").all()]
+    target = next(link for link in links if link.startswith("scripted-hostile.html#"))
+    page.close()
+    report, *_ = _visit(browser, reports / target.split("#")[0])
+    test_id = target.split("#", 1)[1]
+    assert report.evaluate("id => document.getElementById(id) !== null", test_id), f"no row with id {test_id}"
+    report.close()
