@@ -204,3 +204,19 @@ def test_unknown_served_model_is_one_line(flaky: FlakyServer, tmp_path: Path) ->
     with pytest.raises(ModelSourceError, match=r"has no model 'flaky' \(404\); check served_model and url"):
         _ask(flaky, tmp_path, retries=3)
     assert flaky.requests == 1, "a 404 is not retried"
+
+
+def test_a_chat_answer_streams_from_the_server_in_pieces(served: Path, tmp_path: Path) -> None:
+    backend = build_backend(Registry.load(served).resolve("served"), BackendContext(tmp_path))
+    messages = [{"role": "user", "content": "Name three colours."}]
+    pieces = list(backend.stream_chat(messages, max_tokens=24, temperature=0.0))
+    assert len(pieces) > 1 and "".join(pieces).strip(), pieces
+    greedy_again = "".join(backend.stream_chat(messages, max_tokens=24, temperature=0.0))
+    assert greedy_again == "".join(pieces), "temperature 0 is greedy on the server too"
+
+
+def test_a_chat_stream_failure_is_one_line(served: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LORABENCH_TEST_KEY", "sk-wrong")
+    backend = build_backend(Registry.load(served).resolve("served"), BackendContext(tmp_path))
+    with pytest.raises(ModelSourceError, match=r"refused the API key \(401\)"):
+        list(backend.stream_chat([{"role": "user", "content": "Hi"}], 8, 0.0))

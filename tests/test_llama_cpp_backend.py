@@ -64,3 +64,15 @@ def test_missing_gguf_or_adapter_file_is_reported_not_raised(tmp_path: Path) -> 
     backend = build_backend(Registry.load(entry).resolve("gone"), BackendContext(tmp_path))
     available, why = backend.availability()
     assert not available and why == f"model gone: base {tmp_path / 'gone.gguf'} is not a GGUF file here"
+
+
+def test_a_chat_answer_streams_and_greedy_matches_the_benchmark_path(backend: LlamaCppBackend) -> None:
+    from fixtures.backends.base import GenerationParams, Request
+
+    messages = [{"role": "user", "content": "Name three colours."}]
+    pieces = list(backend.stream_chat(messages, max_tokens=24, temperature=0.0))
+    request = Request({"id": "chat"}, messages, None, backend.render(messages, None), GenerationParams(24))
+    assert len(pieces) > 1 and "".join(pieces) == backend.generate([request])[0].text
+    with pytest.raises(ModelSourceError, match=r"needs \d+ tokens of context, n_ctx is 4096"):
+        list(backend.stream_chat(messages, max_tokens=5000, temperature=0.0))
+    backend.close()

@@ -176,3 +176,22 @@ def test_4bit_hub_model_without_cuda_fails_before_any_download(name: str, tmp_pa
     with pytest.raises(ModelSourceError, match=rf"^model {name}: .*needs a CUDA GPU") as raised:
         backend.identity()
     assert "Hugging Face cache" not in str(raised.value)
+
+
+def test_a_chat_answer_streams_in_pieces_and_greedy_matches_generate(registry: Registry, tmp_path: Path) -> None:
+    backend = _backend(registry, "tiny-lora", tmp_path)
+    messages = [{"role": "user", "content": "Say something."}]
+    pieces = list(backend.stream_chat(messages, max_tokens=40, temperature=0.0))
+    assert len(pieces) > 1, pieces
+    model, tokenizer = backend._load(), backend.tokenizer
+    encoded = tokenizer(backend.render(messages, None), return_tensors="pt", add_special_tokens=False)
+    ends = sorted(backend._end_token_ids(model))
+    tokens = model.generate(**encoded, max_new_tokens=40, do_sample=False, eos_token_id=ends)[0]
+    expected = tokenizer.decode(tokens[encoded["input_ids"].shape[1] :], skip_special_tokens=True)
+    assert "".join(pieces) == expected
+    torch.manual_seed(3)
+    sampled = "".join(backend.stream_chat(messages, max_tokens=40, temperature=1.5))
+    torch.manual_seed(3)
+    assert "".join(backend.stream_chat(messages, max_tokens=40, temperature=1.5)) == sampled, "seeded sampling"
+    assert sampled != expected, "a temperature above 0 samples"
+    backend.close()
