@@ -195,3 +195,15 @@ def test_a_chat_answer_streams_in_pieces_and_greedy_matches_generate(registry: R
     assert "".join(backend.stream_chat(messages, max_tokens=40, temperature=1.5)) == sampled, "seeded sampling"
     assert sampled != expected, "a temperature above 0 samples"
     backend.close()
+
+
+def test_a_failure_while_streaming_reaches_the_reader(registry: Registry, tmp_path: Path, monkeypatch) -> None:
+    backend = _backend(registry, "tiny-lora", tmp_path)
+    model = backend._load()
+
+    def broken(**_: object) -> None:
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(model, "generate", broken)
+    with pytest.raises(RuntimeError, match="out of memory"):
+        list(backend.stream_chat([{"role": "user", "content": "Hi"}], 8, 0.0))
