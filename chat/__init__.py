@@ -1,1 +1,1 @@
-"""Chat with the models of the registry: turn logic and web search (the gradio UI is not written yet)."""
+"""Chat with the models of the registry (gradio), web search for it, and serving the models."""
