@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from chat.app import Providers, build_app
-from chat.search import SearxngSearch
+from chat.search import DdgsSearch, SearxngSearch
 from fixtures.model_spec import RegistryError
 from fixtures.registry import DEFAULT_MODEL, Registry, UnknownModelError
 
@@ -24,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=7860, help="port on 127.0.0.1 (default: 7860)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--search-url", default=None, help="a SearXNG instance for web search (default: none)")
+    parser.add_argument("--ddgs", action="store_true", help="web search through the ddgs package instead")
     parser.add_argument("--cache-dir", type=Path, default=Path(".lorabench"), help="converted model copies")
     args = parser.parse_args(argv)
     try:
@@ -32,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     except (RegistryError, UnknownModelError, OSError) as exc:
         print(f"chat: {exc}", file=sys.stderr)
         return 2
-    search = SearxngSearch(args.search_url) if args.search_url else None
+    search = SearxngSearch(args.search_url) if args.search_url else DdgsSearch() if args.ddgs else None
     app = build_app(Providers(registry, args.cache_dir), args.model, search)
     app.queue().launch(server_name=args.host, server_port=args.port, show_error=True)
     return 0

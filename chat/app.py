@@ -92,7 +92,7 @@ def build_app(providers: Providers, model: str, search: SearchProvider | None) -
         gr.Textbox(DEFAULT_SYSTEM_PROMPT, label="System prompt", lines=2),
         gr.Slider(0.0, 2.0, value=0.7, step=0.05, label="Temperature (0 = greedy)"),
         gr.Slider(16, 2048, value=512, step=16, label="Max new tokens"),
-        gr.Checkbox(False, label="Web search" + ("" if search else " (no --search-url given)")),
+        gr.Checkbox(False, label="Web search" + ("" if search else " (start with --search-url or --ddgs)")),
     ]
     return gr.ChatInterface(
         answer, additional_inputs=inputs, title="lorabench chat", additional_inputs_accordion="Settings"

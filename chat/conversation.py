@@ -70,7 +70,7 @@ def respond(
     notes, results = [], []
     if settings.search:
         if search is None:
-            notes.append("Web search is on but no search provider is configured (--search-url); answered without.")
+            notes.append("Web search is on but no provider is configured (--search-url or --ddgs); answered without.")
         else:
             outcome = search_for(search, message, settings.search_results)
             results = outcome.results

@@ -58,6 +58,23 @@ class SearxngSearch:
         return [result for result in map(_result, items) if result is not None][:limit]
 
 
+@dataclass
+class DdgsSearch:
+    """Web search through the maintained `ddgs` metasearch package (no API key; it queries public engines)."""
+
+    timeout_s: float = 5.0
+    name: str = "ddgs"
+
+    def search(self, query: str, limit: int) -> list[SearchResult]:
+        try:
+            from ddgs import DDGS
+        except ImportError:
+            raise SearchError("the ddgs provider needs the ddgs package (pip install ddgs)") from None
+        rows = DDGS(timeout=max(1, round(self.timeout_s))).text(query, max_results=limit)
+        items = [{"title": row.get("title"), "url": row.get("href"), "content": row.get("body")} for row in rows]
+        return [result for result in map(_result, items) if result is not None][:limit]
+
+
 def _result(item: object) -> SearchResult | None:
     """A result with a web address (http or https only: a source link must be safe to click)."""
     if not isinstance(item, dict) or not isinstance(item.get("url"), str):

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from chat.conversation import ChatSettings, build_messages, respond, sources_markdown
-from chat.search import SearchResult, SearxngSearch, search_for
+from chat.search import DdgsSearch, SearchResult, SearxngSearch, search_for
 from fixtures.backends.base import BackendContext
 from fixtures.registry import build_backend, resolve
 from tests.conftest import write_script
@@ -123,7 +123,8 @@ def test_an_answer_streams_then_gets_its_sources_and_note(scripted, search_url: 
 
 def test_search_on_without_a_provider_says_so(scripted) -> None:
     final = list(respond(scripted, [], "Hi", ChatSettings(search=True)))[-1]
-    assert final.endswith("*Web search is on but no search provider is configured (--search-url); answered without.*")
+    expected = "*Web search is on but no provider is configured (--search-url or --ddgs); answered without.*"
+    assert final.endswith(expected)
 
 
 class FailingBackend:
@@ -144,3 +145,23 @@ def test_a_backend_without_chat_streaming_says_so_in_the_chat(tmp_path: Path) ->
     oracle = build_backend(resolve("oracle"), BackendContext(tmp_path))
     final = list(respond(oracle, [], "Hi", ChatSettings()))[-1]
     assert final == "\n\n*Error from oracle: the oracle backend cannot stream chat answers yet*"
+
+
+def test_ddgs_rows_become_results_and_its_failures_a_note(monkeypatch: pytest.MonkeyPatch) -> None:
+    ddgs = pytest.importorskip("ddgs")
+
+    class FakeDDGS:
+        def __init__(self, timeout: int) -> None:
+            self.timeout = timeout
+
+        def text(self, query: str, max_results: int) -> list[dict]:
+            rows = [{"title": "Rome", "href": "https://example.org/rome", "body": "Capital."}]
+            return [*rows, {"title": "bad", "href": "ftp://example.org/x", "body": ""}]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ddgs, "DDGS", FakeDDGS)
+        outcome = search_for(DdgsSearch(), "rome", limit=3)
+    assert outcome.results == [SearchResult("Rome", "https://example.org/rome", "Capital.")]
+    # the real package, with no internet here: its error becomes the note
+    offline = search_for(DdgsSearch(timeout_s=1), "rome")
+    assert offline.results == [] and offline.note.startswith("Web search failed (ddgs:")
