@@ -165,3 +165,18 @@ def test_ddgs_rows_become_results_and_its_failures_a_note(monkeypatch: pytest.Mo
     # the real package, with no internet here: its error becomes the note
     offline = search_for(DdgsSearch(timeout_s=1), "rome")
     assert offline.results == [] and offline.note.startswith("Web search failed (ddgs:")
+
+
+def test_the_history_renders_through_the_models_chat_template() -> None:
+    """What the transformers and llama.cpp backends do with a chat turn: the model's own template."""
+    from fixtures.prompting import TOOLS_VIA_TEMPLATE, render_chat
+    from tests.tiny_llama import smollm2_tokenizer
+
+    history = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello! How can I help?"}]
+    messages = build_messages(history, "Capital of Italy?", ChatSettings(system_prompt="Be brief."), [])
+    prompt = render_chat(smollm2_tokenizer(), messages, None, TOOLS_VIA_TEMPLATE)
+    assert prompt == (
+        "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n"
+        "<|im_start|>assistant\nHello! How can I help?<|im_end|>\n<|im_start|>user\nCapital of Italy?<|im_end|>\n"
+        "<|im_start|>assistant\n"
+    )
