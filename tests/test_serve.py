@@ -3,7 +3,6 @@ CUDA), and llama.cpp's server started for real on loopback and used through the 
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ import pytest
 from chat.serve import main
 from fixtures.backends.base import BackendContext
 from fixtures.registry import Registry, build_backend
-from tests.conftest import REPO
+from tests.conftest import REPO, free_port
 
 
 def _entries(text: str, tmp_path: Path) -> Registry:
@@ -57,9 +56,7 @@ def test_bad_requests_are_one_line(capsys: pytest.CaptureFixture) -> None:
 @pytest.mark.slow
 def test_the_llama_cpp_server_answers_through_the_printed_entry(tmp_path: Path) -> None:
     pytest.importorskip("llama_cpp.server", reason="llama-cpp-python[server] is in requirements-dev.txt")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     command = [sys.executable, "-m", "chat.serve", "llama-cpp", "--model", "smollm2-gguf", "--port", str(port)]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
