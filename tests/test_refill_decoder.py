@@ -12,13 +12,13 @@ import pytest
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-from fixtures.backends.refill import RefillDecoder, Row, register_cpu_attention  # noqa: E402
+from fixtures.backends.cpu_attention import register_cpu_attention  # noqa: E402
+from fixtures.backends.refill import RefillDecoder, Row  # noqa: E402
 
 END = 3
 
 
-@pytest.fixture(scope="module", params=["sdpa", "lorabench-cpu"])
-def model(request: pytest.FixtureRequest):
+def _tiny_llama(attention: str):
     torch.manual_seed(0)
     config = transformers.LlamaConfig(
         vocab_size=64,
@@ -33,8 +33,18 @@ def model(request: pytest.FixtureRequest):
         initializer_range=0.5,  # sharp, position-sensitive logits: an off-by-one position changes tokens
         rope_parameters={"rope_type": "default", "rope_theta": 10.0},
     )
-    config._attn_implementation = "sdpa" if request.param == "sdpa" else register_cpu_attention()
+    config._attn_implementation = "sdpa" if attention == "sdpa" else register_cpu_attention()
     return transformers.LlamaForCausalLM(config).eval()
+
+
+@pytest.fixture(scope="module", params=["sdpa", "lorabench-cpu"])
+def model(request: pytest.FixtureRequest):
+    return _tiny_llama(request.param)
+
+
+@pytest.fixture(scope="module")
+def cpu_model():
+    return _tiny_llama("lorabench-cpu")
 
 
 def _prompts() -> list[tuple[list[int], int]]:
@@ -74,6 +84,33 @@ def test_batched_greedy_tokens_match_generate_one_at_a_time(model, batch_size: i
         tokens, reason = _reference(model, *prompts[row.handle])
         assert (row.tokens, row.finish_reason) == (tokens, reason), f"prompt {row.handle}"
         assert row.seconds > 0
+
+
+@pytest.mark.parametrize("prefill_budget", [1, 5], ids=["a-prompt-token-per-step", "chunks-of-5"])
+@pytest.mark.parametrize("batch_size", [3, 16])
+def test_prompts_prefilled_in_chunks_along_decoding_steps_give_the_same_tokens(
+    cpu_model, batch_size: int, prefill_budget: int
+) -> None:
+    """Chunks of a prompt ride along other rows' decoding steps; a prompt that starts while one with the
+    same beginning is still being prefilled shares only what that one has already run."""
+    prompts = _prompts()
+    rows = [Row(index, prompt, limit) for index, (prompt, limit) in enumerate(prompts)]
+    decoder = RefillDecoder(cpu_model, frozenset({END}), batch_size, shortest=4, prefill_budget=prefill_budget)
+    for row in decoder.run(rows):
+        assert (row.tokens, row.finish_reason) == _reference(cpu_model, *prompts[row.handle]), f"prompt {row.handle}"
+
+
+@pytest.mark.parametrize("head", ["screened", "full-fp32"])
+def test_the_output_layer_screened_in_bf16_or_not_gives_the_same_tokens(cpu_model, monkeypatch, head: str) -> None:
+    from fixtures.backends import refill
+
+    if head == "full-fp32":
+        monkeypatch.setattr(refill, "screened_head", lambda model: None)
+    decoder = RefillDecoder(cpu_model, frozenset({END}), 16, shortest=4, prefill_budget=5)
+    assert (decoder._screened is not None) == (head == "screened" and torch.cpu._is_avx512_bf16_supported())
+    prompts = _prompts()
+    for row in decoder.run([Row(index, prompt, limit) for index, (prompt, limit) in enumerate(prompts)]):
+        assert (row.tokens, row.finish_reason) == _reference(cpu_model, *prompts[row.handle]), f"prompt {row.handle}"
 
 
 def test_rows_are_yielded_as_they_finish_not_at_the_end(model) -> None:
@@ -149,3 +186,21 @@ def test_a_window_at_the_buffers_right_end_moves_left_in_place_when_it_can() -> 
     keys, _ = layer.update(step + 2, step + 2)
     assert layer.key_buffer is buffer, "moved within the buffer, not reallocated"
     assert keys[0, 0, :, 0].tolist() == [10, 11]
+
+
+def test_a_prompt_shares_only_what_a_stored_prompt_has_already_run(cpu_model) -> None:
+    from transformers import DynamicCache
+
+    from fixtures.backends.prefix_store import PrefixStore
+
+    config = cpu_model.config
+    still_filling = DynamicCache(config=config)
+    for layer in range(config.num_hidden_layers):
+        run_so_far = torch.arange(10, dtype=torch.float32).reshape(1, 1, 10, 1).expand(1, 2, 10, 8)
+        still_filling.update(run_so_far, run_so_far, layer)
+    store = PrefixStore(min_shared=2)
+    stored = list(range(10, 40))
+    store.add(stored, still_filling)  # 30 tokens, of which 10 have been run
+    cache, shared = store.start([*stored[:25], 1, 2], config)
+    assert shared == 10
+    assert cache.layers[1].keys[0, 1, :, 0].tolist() == list(range(10))
