@@ -7,7 +7,12 @@ import pytest
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-from fixtures.backends.greedy_head import ScreenedHead, bf16_error_factor, screened_head  # noqa: E402
+from fixtures.backends.greedy_head import (  # noqa: E402
+    ScreenedHead,
+    bf16_error_factor,
+    bf16_products_are_fast,
+    screened_head,
+)
 
 
 def _fp32_argmax(hidden, weight) -> list[int]:
@@ -71,7 +76,7 @@ def _tiny_llama(**overrides):
     return transformers.LlamaForCausalLM(config).eval()
 
 
-@pytest.mark.skipif(not torch.cpu._is_avx512_bf16_supported(), reason="screening is only used with AVX512-BF16")
+@pytest.mark.skipif(not bf16_products_are_fast(), reason="screening is only used with AVX512-BF16")
 def test_a_plain_llama_head_is_screened() -> None:
     model = _tiny_llama()
     body, head = screened_head(model)

@@ -13,6 +13,7 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from fixtures.backends.cpu_attention import register_cpu_attention  # noqa: E402
+from fixtures.backends.greedy_head import bf16_products_are_fast  # noqa: E402
 from fixtures.backends.refill import RefillDecoder, Row  # noqa: E402
 
 END = 3
@@ -101,13 +102,10 @@ def test_prompts_prefilled_in_chunks_along_decoding_steps_give_the_same_tokens(
 
 
 @pytest.mark.parametrize("head", ["screened", "full-fp32"])
-def test_the_output_layer_screened_in_bf16_or_not_gives_the_same_tokens(cpu_model, monkeypatch, head: str) -> None:
-    from fixtures.backends import refill
-
-    if head == "full-fp32":
-        monkeypatch.setattr(refill, "screened_head", lambda model: None)
-    decoder = RefillDecoder(cpu_model, frozenset({END}), 16, shortest=4, prefill_budget=5)
-    assert (decoder._screened is not None) == (head == "screened" and torch.cpu._is_avx512_bf16_supported())
+def test_the_output_layer_screened_in_bf16_or_not_gives_the_same_tokens(cpu_model, head: str) -> None:
+    screen = head == "screened"
+    decoder = RefillDecoder(cpu_model, frozenset({END}), 16, shortest=4, prefill_budget=5, screen_output=screen)
+    assert (decoder._screened is not None) == (screen and bf16_products_are_fast())
     prompts = _prompts()
     for row in decoder.run([Row(index, prompt, limit) for index, (prompt, limit) in enumerate(prompts)]):
         assert (row.tokens, row.finish_reason) == _reference(cpu_model, *prompts[row.handle]), f"prompt {row.handle}"
