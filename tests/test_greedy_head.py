@@ -63,17 +63,18 @@ def test_the_error_bound_holds_for_the_bf16_product() -> None:
     assert bool((error <= bound).all())
 
 
-def _tiny_llama(**overrides):
-    config = transformers.LlamaConfig(
-        vocab_size=64,
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=1,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        **overrides,
-    )
-    return transformers.LlamaForCausalLM(config).eval()
+TINY = {
+    "vocab_size": 64,
+    "hidden_size": 32,
+    "intermediate_size": 64,
+    "num_hidden_layers": 1,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 2,
+}
+
+
+def _tiny_llama():
+    return transformers.LlamaForCausalLM(transformers.LlamaConfig(**TINY)).eval()
 
 
 @pytest.mark.skipif(not bf16_products_are_fast(), reason="screening is only used with AVX512-BF16")
@@ -90,15 +91,5 @@ def test_heads_that_are_not_a_plain_fp32_product_are_not_screened() -> None:
     assert screened_head(model.to(torch.bfloat16)) is None, "not fp32"
     adapted = peft.get_peft_model(_tiny_llama(), peft.LoraConfig(r=2, target_modules=["q_proj", "lm_head"]))
     assert screened_head(adapted) is None, "an adapter layer on the output"
-    gemma = transformers.Gemma2ForCausalLM(
-        transformers.Gemma2Config(
-            vocab_size=64,
-            hidden_size=32,
-            intermediate_size=64,
-            num_hidden_layers=1,
-            num_attention_heads=4,
-            num_key_value_heads=2,
-            head_dim=8,
-        )
-    )
+    gemma = transformers.Gemma2ForCausalLM(transformers.Gemma2Config(**TINY, head_dim=8))
     assert screened_head(gemma) is None, "soft-capped logits"

@@ -77,12 +77,16 @@ def _reference(model, prompt: list[int], limit: int) -> tuple[list[int], str]:
 @pytest.mark.parametrize("spare", [1, 128], ids=["cache-regrown-every-step", "cache-regrown-rarely"])
 @pytest.mark.parametrize("batch_size", [1, 3, 16])
 def test_batched_greedy_tokens_match_generate_one_at_a_time(model, batch_size: int, spare: int, shortest: int) -> None:
+    _assert_same_tokens_as_generate(RefillDecoder(model, frozenset({END}), batch_size, spare, shortest))
+
+
+def _assert_same_tokens_as_generate(decoder: RefillDecoder) -> None:
+    """Every prompt of `_prompts()` finishes with the tokens and finish reason of `generate`."""
     prompts = _prompts()
-    rows = [Row(index, prompt, limit) for index, (prompt, limit) in enumerate(prompts)]
-    finished = list(RefillDecoder(model, frozenset({END}), batch_size, spare, shortest).run(rows))
+    finished = list(decoder.run([Row(index, prompt, limit) for index, (prompt, limit) in enumerate(prompts)]))
     assert sorted(row.handle for row in finished) == list(range(len(prompts)))
     for row in finished:
-        tokens, reason = _reference(model, *prompts[row.handle])
+        tokens, reason = _reference(decoder.model, *prompts[row.handle])
         assert (row.tokens, row.finish_reason) == (tokens, reason), f"prompt {row.handle}"
         assert row.seconds > 0
 
@@ -94,11 +98,8 @@ def test_prompts_prefilled_in_chunks_along_decoding_steps_give_the_same_tokens(
 ) -> None:
     """Chunks of a prompt ride along other rows' decoding steps; a prompt that starts while one with the
     same beginning is still being prefilled shares only what that one has already run."""
-    prompts = _prompts()
-    rows = [Row(index, prompt, limit) for index, (prompt, limit) in enumerate(prompts)]
     decoder = RefillDecoder(cpu_model, frozenset({END}), batch_size, shortest=4, prefill_budget=prefill_budget)
-    for row in decoder.run(rows):
-        assert (row.tokens, row.finish_reason) == _reference(cpu_model, *prompts[row.handle]), f"prompt {row.handle}"
+    _assert_same_tokens_as_generate(decoder)
 
 
 @pytest.mark.parametrize("head", ["screened", "full-fp32"])
@@ -106,9 +107,7 @@ def test_the_output_layer_screened_in_bf16_or_not_gives_the_same_tokens(cpu_mode
     screen = head == "screened"
     decoder = RefillDecoder(cpu_model, frozenset({END}), 16, shortest=4, prefill_budget=5, screen_output=screen)
     assert (decoder._screened is not None) == (screen and bf16_products_are_fast())
-    prompts = _prompts()
-    for row in decoder.run([Row(index, prompt, limit) for index, (prompt, limit) in enumerate(prompts)]):
-        assert (row.tokens, row.finish_reason) == _reference(cpu_model, *prompts[row.handle]), f"prompt {row.handle}"
+    _assert_same_tokens_as_generate(decoder)
 
 
 def test_rows_are_yielded_as_they_finish_not_at_the_end(model) -> None:
