@@ -172,3 +172,15 @@ def test_a_failed_model_keeps_the_previous_report_and_writes_its_own_beside(
     index = (reports / "index.html").read_text(encoding="utf-8")
     assert "href='served.html'" in index and "incomplete/" not in index
     assert not [path for path in reports.rglob("*") if path.name.endswith(".tmp")], "no temporary file left"
+
+
+def test_a_report_file_is_replaced_whole_or_not_at_all(tmp_path: Path) -> None:
+    from fixtures.atomic_files import write_text_atomically
+
+    page = tmp_path / "reports" / "m.html"
+    write_text_atomically(page, "<p>previous</p>")
+    with pytest.raises(UnicodeEncodeError):
+        write_text_atomically(page, "<p>half written \ud800</p>")  # fails while writing
+    assert page.read_text(encoding="utf-8") == "<p>previous</p>" and [p.name for p in page.parent.iterdir()] == [
+        "m.html"
+    ]
