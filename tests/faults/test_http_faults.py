@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import write_script
 from tests.faults.loopback import ChatServer
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")
@@ -80,3 +81,36 @@ def test_a_lone_surrogate_from_a_server_is_replaced(
     report = json.loads((tmp_path / "reports" / "served.json").read_text(encoding="utf-8"))
     assert report["generation"]["replaced_code_points"] == 2
     assert {case["output"] for case in report["cases"]} == {"Answer: 42 \ufffd"}
+
+
+def test_under_xdist_the_failure_travels_from_the_worker_and_the_report_goes_aside(
+    pytester: pytest.Pytester, tmp_path: Path, bench_args: list[str], chat_server: ChatServer
+) -> None:
+    chat_server.mode = "no-choices"
+    registry = chat_server.registry(tmp_path / "served.toml")
+    script = write_script(tmp_path / "right.json", {"math-001": "Answer: 42"})
+    models = [f"--models-file={registry}", "--model=served", f"--model=scripted:{script}", "-m", "not judge"]
+    result = pytester.runpytest(*bench_args, *models, "-n", "2")
+    assert result.ret == 3, result.stdout.str()
+    served = json.loads((tmp_path / "reports" / "incomplete" / "served.json").read_text(encoding="utf-8"))
+    assert served["incomplete"].startswith("the model failed: model served: ") and served["model"]["failure"]
+    assert not (tmp_path / "reports" / "served.json").exists()
+    right = json.loads((tmp_path / "reports" / "scripted-right.json").read_text(encoding="utf-8"))
+    assert right["incomplete"] is None and right["model"]["failure"] is None
+
+
+def test_a_failed_judge_stops_judging_once_and_the_report_goes_aside(
+    pytester: pytest.Pytester, tmp_path: Path, bench_args: list[str], chat_server: ChatServer
+) -> None:
+    chat_server.mode = "html"
+    registry = chat_server.registry(tmp_path / "judge.toml", name="judge")
+    script = write_script(tmp_path / "right.json", {"math-001": "Answer: 42"})
+    result = pytester.runpytest(*bench_args, f"--models-file={registry}", f"--model=scripted:{script}", "--judge=judge")
+    assert result.ret == 3 and "Traceback" not in result.stdout.str()
+    said = [line for line in result.stdout.lines + result.stderr.lines if line.startswith("lorabench: model judge:")]
+    assert len(said) == 1 and "answered HTTP 200 with a body that is not a chat completion" in said[0]
+    assert chat_server.requests == 2
+    report = json.loads((tmp_path / "reports" / "incomplete" / "scripted-right.json").read_text(encoding="utf-8"))
+    assert report["incomplete"].startswith("the judge failed: model judge: ")
+    outcomes = {case["id"]: case["outcome"] for case in report["cases"]}
+    assert outcomes["ft-001"] == "error" and outcomes["math-001"] == "passed"
