@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import write_script
+from tests.conftest import SMALL_SET, write_cases, write_script
 from tests.faults.loopback import ChatServer
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")
@@ -100,8 +100,13 @@ def test_under_xdist_the_failure_travels_from_the_worker_and_the_report_goes_asi
 
 
 def test_a_failed_judge_stops_judging_once_and_the_report_goes_aside(
-    pytester: pytest.Pytester, tmp_path: Path, bench_args: list[str], chat_server: ChatServer
+    pytester: pytest.Pytester, tmp_path: Path, bench_args: list[str], chat_server: ChatServer, small_cases: Path
 ) -> None:
+    finance = next(case for case in SMALL_SET if case["id"] == "ft-001") | {
+        "id": "fin-001",
+        "category": "judge_finance",
+    }
+    write_cases(small_cases, [case for case in SMALL_SET if case["category"] != "judge_finance"] + [finance])
     chat_server.mode = "html"
     registry = chat_server.registry(tmp_path / "judge.toml", name="judge")
     script = write_script(tmp_path / "right.json", {"math-001": "Answer: 42"})
@@ -109,8 +114,8 @@ def test_a_failed_judge_stops_judging_once_and_the_report_goes_aside(
     assert result.ret == 3 and "Traceback" not in result.stdout.str()
     said = [line for line in result.stdout.lines + result.stderr.lines if line.startswith("lorabench: model judge:")]
     assert len(said) == 1 and "answered HTTP 200 with a body that is not a chat completion" in said[0]
-    assert chat_server.requests == 2
+    assert chat_server.requests == 2, "two judge items, one request and one retry: the judge stops once"
     report = json.loads((tmp_path / "reports" / "incomplete" / "scripted-right.json").read_text(encoding="utf-8"))
     assert report["incomplete"].startswith("the judge failed: model judge: ")
     outcomes = {case["id"]: case["outcome"] for case in report["cases"]}
-    assert outcomes["ft-001"] == "error" and outcomes["math-001"] == "passed"
+    assert outcomes["ft-001"] == outcomes["fin-001"] == "error" and outcomes["math-001"] == "passed"
