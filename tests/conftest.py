@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
+import numpy  # noqa: F401 - before any in-process pytester run: numpy cannot be imported twice in one process,
+import pytest  # and pytester removes the modules an inner run imported (the comparison page imports matplotlib)
 
 REPO = Path(__file__).resolve().parent.parent
 BENCHMARKS = REPO / "benchmarks"
