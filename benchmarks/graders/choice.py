@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from benchmarks.graders.text import answer_lines, fold, shorten
-from benchmarks.graders.verdict import Verdict
+from benchmarks.graders.verdict import Verdict, oversized
 
 # "Answer: B", "The answer is B", and for choices also "the correct option is (B)"; a bare "which option
 # is" belongs to the question, not to an answer.
@@ -23,6 +23,10 @@ _STATEMENT = re.compile(
 # Words that may follow a chosen "A" ("A or B", "A is correct"); other lower-case words make it an article.
 _AFTER_CHOICE = {"or", "and", "is", "because", "since", "as"}
 _END = r"(?![\w'])"
+_FUNCTION_WORDS = set(
+    "a an the of to in on at by for from with and or not no is are was be it its this that than as all"
+    " one per each every only".split()
+)
 _JOINED = r"\s*(?:,|/|&|\bor\b|\band\b)\s*[(\[*]*"
 
 
@@ -82,13 +86,34 @@ def _by_option_text(text: str, options: dict[str, str]) -> list[str]:
     ]
 
 
+def _phrases(option: str) -> set[str]:
+    """The option's runs of one to three words that hold more than function words."""
+    words = fold(option).split()
+    runs = {" ".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)}
+    return {run for run in runs if not set(run.split()) <= _FUNCTION_WORDS}
+
+
+def _by_option_part(text: str, options: dict[str, str]) -> list[str]:
+    """Options the answer names by a distinctive part: a run of words no other option has
+    ("volatility rises" for "The stock's volatility rises", "Texas" for "Paris, Texas")."""
+    said = f" {fold(text)} "
+    phrases = {letter: _phrases(option) for letter, option in options.items()}
+    found = []
+    for letter, own in phrases.items():
+        others = set().union(*(phrases[other] for other in phrases if other != letter))
+        if any(f" {phrase} " in said for phrase in own - others):
+            found.append(letter)
+    return found
+
+
 def _decide(text: str, options: dict[str, str], statement: bool) -> list[str]:
     letters = "".join(sorted(options))
     whole = re.fullmatch(rf"[\W_]*([{letters}{letters.lower()}])[\W_]*", text)
     if whole:
         return [whole.group(1).upper()]
     leading = _leading(text, letters) if statement else []
-    return leading or _mentions(text, letters) or _by_option_text(text, options)
+    named = _by_option_text(text, options)
+    return leading or _mentions(text, letters) or sorted({*named, *_by_option_part(text, options)})
 
 
 def chosen_letters(output: str, options: dict[str, str]) -> tuple[list[str], str]:
@@ -104,6 +129,9 @@ def chosen_letters(output: str, options: dict[str, str]) -> tuple[list[str], str
 
 def grade_choice(case: dict[str, Any], output: str) -> Verdict:
     """Pass when exactly one option letter is chosen and it is the case's `answer`."""
+    too_long = oversized(output)
+    if too_long:
+        return too_long
     expected = str(case["answer"]).upper()
     found, where = chosen_letters(output, case["options"])
     if not found:
