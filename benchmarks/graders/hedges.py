@@ -14,7 +14,9 @@ _LIST_ITEM = re.compile(r"^[ \t>]*(?:\d{1,2}[.)]|[-*•+]|\(?[a-hA-H]\))[ \t]+(?
 _ITEM_END = re.compile(r"\s*(?::|\s[-–—]\s|\(|\.\s|$)")
 _CLAUSE = re.compile(r"[.;!?\n]+(?:\s|$)")
 # "or" that joins alternatives; "or not", "or so", "or rather" and the like do not.
-_OR_SEPARATOR = re.compile(r"(\s*,\s*(?:or\s+)?|\s+or\s+(?!not\b|so\b|rather\b|more\b|less\b|else\b|otherwise\b)|\s*/\s*)", re.I)
+_OR_SEPARATOR = re.compile(
+    r"(\s*,\s*(?:or\s+)?|\s+or\s+(?!not\b|so\b|rather\b|more\b|less\b|else\b|otherwise\b)|\s*/\s*)", re.I
+)
 _HEDGE_CUE = re.compile(
     r".*\b(?:(?:could|might|may|can)\s+(?:also\s+)?be|either|possibly|perhaps|maybe|probably|likely|one\s+of)\b",
     re.I | re.S,
