@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from benchmarks.graders.hedges import or_lists
 from benchmarks.graders.text import answer_lines, fold, shorten
 from benchmarks.graders.verdict import Verdict, oversized
 
@@ -93,17 +94,37 @@ def _phrases(option: str) -> set[str]:
     return {run for run in runs if not set(run.split()) <= _FUNCTION_WORDS}
 
 
+def _coverage(option: str, said: set[str]) -> float:
+    """The share of the option's content words that the answer uses."""
+    words = set(fold(option).split()) - _FUNCTION_WORDS
+    return len(words & said) / len(words) if words else 0.0
+
+
 def _by_option_part(text: str, options: dict[str, str]) -> list[str]:
-    """Options the answer names by a distinctive part: a run of words no other option has
-    ("volatility rises" for "The stock's volatility rises", "Texas" for "Paris, Texas")."""
+    """The option the answer names by a distinctive part: a run of words no other option has
+    ("volatility rises" for "The stock's volatility rises", "Texas" for "Paris, Texas"). A part with
+    a word of its own outweighs one whose words all occur elsewhere ("their prices" of "Their
+    prices rise" against "fall" of "Their market prices fall"); among equals, the option whose words
+    the answer covers most wins, and a tie is kept (ambiguous)."""
     said = f" {fold(text)} "
     phrases = {letter: _phrases(option) for letter, option in options.items()}
-    found = []
+    words = {letter: set(fold(option).split()) for letter, option in options.items()}
+    strength: dict[str, int] = {}
     for letter, own in phrases.items():
-        others = set().union(*(phrases[other] for other in phrases if other != letter))
-        if any(f" {phrase} " in said for phrase in own - others):
-            found.append(letter)
-    return found
+        others = [other for other in phrases if other != letter]
+        shared = set().union(*(phrases[other] for other in others))
+        common = set().union(*(words[other] for other in others))
+        for phrase in own - shared:
+            if f" {phrase} " in said:
+                strength[letter] = max(strength.get(letter, 0), 2 if set(phrase.split()) - common else 1)
+    strongest = [letter for letter in strength if strength[letter] == max(strength.values())]
+    coverage = {letter: _coverage(options[letter], set(said.split())) for letter in strongest}
+    return [letter for letter in strongest if coverage[letter] == max(coverage.values())]
+
+
+def _named(text: str, options: dict[str, str]) -> list[str]:
+    """Options named by their whole text or by a distinctive part."""
+    return sorted({*_by_option_text(text, options), *_by_option_part(text, options)})
 
 
 def _decide(text: str, options: dict[str, str], statement: bool) -> list[str]:
@@ -112,8 +133,14 @@ def _decide(text: str, options: dict[str, str], statement: bool) -> list[str]:
     if whole:
         return [whole.group(1).upper()]
     leading = _leading(text, letters) if statement else []
-    named = _by_option_text(text, options)
-    return leading or _mentions(text, letters) or sorted({*named, *_by_option_part(text, options)})
+    found = leading or _mentions(text, letters)
+    if found:
+        return found
+    for candidates in or_lists(text, whole_clause=statement):  # "Texas or Austin" names two options
+        hedged = sorted({letter for candidate in candidates for letter in _named(candidate, options)})
+        if len(hedged) > 1:
+            return hedged
+    return _named(text, options)
 
 
 def chosen_letters(output: str, options: dict[str, str]) -> tuple[list[str], str]:
