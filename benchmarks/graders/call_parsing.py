@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import islice
 
 from benchmarks.graders.call_shapes import Call, CallParseError, ToolNames, decoded_arguments
 from benchmarks.graders.call_spans import Span, find_spans, outside_json
@@ -24,6 +25,7 @@ _FENCE = re.compile(r"```[\w-]*[ \t]*\n?(.*?)```", re.S)
 _END_MARKERS = re.compile(r"<\|(?:eom_id|eot_id|eom|end_of_text)\|>")
 _SEPARATORS = re.compile(r"[\s;,]*")
 _LEAD_IN_WORDS = 12
+MAX_BLOCKS = 20  # tagged blocks or code fences read per output: keeps the work bounded
 _NEGATION = re.compile(
     r"\b(?:won[’']?t|will\s+not|can[’']?t|cannot|can\s+not|shouldn[’']?t|should\s+not|wouldn[’']?t|"
     r"would\s+not|don[’']?t|do\s+not|not\s+going\s+to|never|refuse\s+to|unable\s+to|no\s+need\s+to)"
@@ -35,7 +37,7 @@ _QUOTATION = re.compile(
     r"|\byour\s+(?:request|message|question)\b|\bquot(?:e|ed|ing)\b",
     re.I,
 )
-_CALL_LIKE_KEY = re.compile(r"""(?:^|\n)[\s\[{`]*\{\s*["'](?:name|function|tool)["']\s*:""")
+_CALL_LIKE_KEY = re.compile(r"""(?:^|\n)[ \t\[{`]*\{\s*["'](?:name|function|tool)["']\s*:""")
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def _whole(text: str, tool_names: ToolNames) -> list[Call] | None:
 def _wrapped(output: str, tool_names: ToolNames) -> CallReading | None:
     """Calls inside <tool_call> tags, <function=name> tags or after <|python_tag|>: always made."""
     for pattern, rule in ((_TAGGED, "inside <tool_call> tags"), (_PYTHON_TAG, "after <|python_tag|>")):
-        blocks = [block for block in pattern.findall(output) if block.strip()]
+        blocks = [match.group(1) for match in islice(pattern.finditer(output), MAX_BLOCKS) if match.group(1).strip()]
         if blocks:
             calls = []
             for block in blocks:
@@ -83,7 +85,7 @@ def _wrapped(output: str, tool_names: ToolNames) -> CallReading | None:
                     raise CallParseError(f"{rule}: {shorten(block, 60)!r} is not a tool call")
                 calls += found
             return CallReading(calls, rule)
-    tagged = _FUNCTION_TAG.findall(output)
+    tagged = [match.groups() for match in islice(_FUNCTION_TAG.finditer(output), MAX_BLOCKS)]
     if tagged:
         calls = [{"name": name, "arguments": decoded_arguments(name, body.strip())} for name, body in tagged]
         return CallReading(calls, "inside <function=...> tags")
@@ -128,7 +130,7 @@ def _fenced(output: str, tool_names: ToolNames) -> tuple[list[Call], list[str], 
     """Calls made in code fences, mentions (negated fences), and the text with fences blanked out."""
     calls: list[Call] = []
     mentions: list[str] = []
-    for match in _FENCE.finditer(output):
+    for match in islice(_FENCE.finditer(output), MAX_BLOCKS):
         found = _whole(match.group(1), tool_names)
         if not found:
             continue

@@ -39,7 +39,7 @@ def _patterns(letters: str) -> list[re.Pattern[str]]:
         re.compile(rf"(?i:answer|option|choice)[*_]*\s*(?i:is\b|:|=)?[*_]*\s*[(\[*]*{one}{_END}"),
         re.compile(rf"[(\[]{one}[)\]]"),  # "(B)", "[B]"
         re.compile(rf"(?<![\w.']){one}[).:](?=\s|$|\*)"),  # "B)", "B.", "B:"
-        re.compile(rf"^[\s*_#>-]*{one}{_END}(?=\s*(?:[-–—,]|$)|\s+is\b)", re.MULTILINE),  # "B - Paris"
+        re.compile(rf"^[ \t*_#>-]*{one}{_END}(?=\s*(?:[-–—,]|$)|\s+is\b)", re.MULTILINE),  # "B - Paris"
     ]
 
 

@@ -22,6 +22,7 @@ _HEDGE_CUE = re.compile(
     re.I | re.S,
 )
 _SHORT_WORDS = 6
+_LONGEST_CLAUSE = 1_000  # a longer "clause" is not a short answer's list of guesses
 
 
 def list_items(text: str) -> tuple[list[str], str]:
@@ -72,5 +73,5 @@ def _or_list(clause: str, whole_clause: bool) -> list[str]:
 def or_lists(text: str, whole_clause: bool = False) -> list[list[str]]:
     """Every or-list in `text`, clause by clause; a clause offers at most one list."""
     clauses = _CLAUSE.split(text.replace("(", ", ").replace(")", ", "))
-    found = [_or_list(clause, whole_clause) for clause in clauses]
+    found = [_or_list(clause, whole_clause) for clause in clauses if len(clause) <= _LONGEST_CLAUSE]
     return [candidates for candidates in found if len(candidates) >= 2]

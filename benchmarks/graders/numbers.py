@@ -22,6 +22,7 @@ _CURRENCY = r"(?:[$€£¥₹]|(?:USD|EUR|GBP)\s?)"
 # A minus sign only when glued to the number ("-5", "−5", "-$5"); whether it is really a minus and
 # not a range or hyphen ("3-5", "COVID-19") is decided by what precedes it, in `_signed`.
 _NUMBER = re.compile(
+    r"(?=[-−–.\d$€£¥₹UEG])"  # only where a number can start: skips plain text quickly
     rf"(?P<sign>[-−–](?={_CURRENCY}?[\d.]))?{_CURRENCY}?"
     r"(?:(?P<whole>\d+)\s(?P<num>\d+)/(?P<den>\d+)(?![\d.,/])"  # mixed fraction "1 1/2"
     r"|(?P<int>\d{1,3}(?:,\d{3})+(?![\d,])|\d+)?(?P<dec>\.\d+)?"  # 1,234,567.50 / 42 / .5
