@@ -1,7 +1,7 @@
 """Hedged short answers: the candidates an answer offers instead of committing to one.
 
 Two shapes offer candidates: a list (two or more lines starting with `1.`, `2)`, `-`, `*` or `•`)
-and an or-list inside one clause ("it could be a doctor, a nurse or a paramedic"). A grader fails
+and an or-list inside one clause ("it could be a doctor, a nurse or a paramedic", "doctor/nurse"). A grader fails
 an answer whose candidates include an accepted one and a wrong one; when every candidate is
 accepted ("a pool or swimming baths") the answer still commits to one thing.
 """
@@ -55,7 +55,7 @@ def _or_list(clause: str, whole_clause: bool) -> list[str]:
     hospital, maybe in the cafeteria or the lobby" offers two places in the hospital, not three."""
     parts = _OR_SEPARATOR.split(clause)
     pieces, separators = parts[0::2], parts[1::2]
-    joined_by_or = [index for index, separator in enumerate(separators) if re.search(r"\bor\b", separator, re.I)]
+    joined_by_or = [index for index, separator in enumerate(separators) if re.search(r"\bor\b|/", separator, re.I)]
     if not joined_by_or:
         return []
     first, last = joined_by_or[0], joined_by_or[-1] + 1
