@@ -13,7 +13,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmarks.graders import Verdict, call_spans, grade, pythonic_calls
-from benchmarks.graders.call_parsing import MAX_BLOCKS
 from benchmarks.graders.judge_verdict import judged_verdict, read_judge_reply
 from benchmarks.graders.verdict import MAX_OUTPUT_CHARS
 from tests.realistic_outputs import CASES
@@ -86,8 +85,9 @@ FRAGMENTS = [
     "é",
     "—",
 ]
-# The parsers whose calls the work bound counts.
-WORK_LIMIT = (2 * MAX_BLOCKS + 6) * call_spans.MAX_ATTEMPTS
+# JSON decodes and `ast` parses per grading, whatever the output's length: about (2 x 20 blocks + 6 scans)
+# x 200 attempts. A number, not the modules' constants, so that raising those fails this test.
+WORK_LIMIT = 10_000
 
 
 @st.composite
@@ -177,6 +177,8 @@ ADVERSARIAL = {
     "nul": "Answer: \x00 C \x00 library 0.15",
     "lone surrogates": "\ud800Answer: library \udfff C 15%",
     "surrogate in a call": '{"name": "book_table", "parameters": {"restaurant": "\ud800", "party_size": 4}}',
+    "surrogate in a pythonic call": "book_table(restaurant='\ud800', party_size=4)",
+    "nul in a pythonic call": "Sure:\nbook_table(restaurant='\x00', party_size=4)",
     "megabytes": "Answer: C library 0.15 " * 200_000,
     "blank lines": "\n" * N,
     "whitespace run": "a" + " " * N + "b",
