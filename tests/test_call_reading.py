@@ -152,3 +152,9 @@ def test_a_long_lead_in_on_the_same_line_is_a_sentence() -> None:
     output = f"Since you want yen for your trip to Tokyo next month, my suggestion is: {CONVERT_CALL}"
     verdict = grade_tool_calls(CONVERT, output)
     assert not verdict.passed and "inside a sentence" in verdict.reason
+
+
+def test_a_broken_call_in_a_fence_is_unreadable_not_missing() -> None:
+    output = 'Here:\n```json\n{"name": "book_table", "parameters": {"restaurant": "Nopa"\n```'
+    verdict = grade_tool_calls(BOOK, output)
+    assert not verdict.passed and verdict.reason.startswith("unreadable tool call")

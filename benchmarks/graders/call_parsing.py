@@ -175,7 +175,7 @@ def read_calls(output: str, tool_names: ToolNames = None) -> CallReading:
             mentions.append(f"{excerpt} is {'' if rule.startswith(('negated', 'quoted')) else 'only '}{rule}")
     if calls:
         return CallReading(calls, "; ".join(dict.fromkeys(rules)), mentions)
-    if not mentions and _CALL_LIKE_KEY.search(outside_json(rest)):
+    if not mentions and _CALL_LIKE_KEY.search(outside_json(text)):
         raise CallParseError("the output holds a call-like object that is not valid JSON")
     return CallReading([], "no call made", mentions)
 
