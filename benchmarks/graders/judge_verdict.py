@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 from benchmarks.graders.verdict import Verdict
 
-RESULT = re.compile(r"\[\s*RESULT\s*\]\s*[:=]?\s*\(?\s*\**\s*([1-5])(?:\.0)?\s*\**\s*\)?(?:\s*/\s*5)?(?![\d.])", re.I)
+RESULT = re.compile(
+    r"\[\s*RESULT\s*\]\s*[:=]?\s*\(?\s*\**\s*([1-5])(?:\.0)?\s*\**\s*\)?(?:\s*/\s*5)?(?![\d.])", re.I
+)
 SCORE = re.compile(
     r"\b(?:final\s+)?(?:score|rating)\s*(?::|=|is)\s*\**\s*([1-5])(?:\.0)?\s*\**"
     r"(?:\s*(?:/|out of)\s*5)?(?![\d.])(?!\s*:)",
