@@ -92,12 +92,23 @@ def _wrapped(output: str, tool_names: ToolNames) -> CallReading | None:
     return None
 
 
+def _line_above(text: str, position: int) -> str:
+    """The last non-blank line that ends before `position`."""
+    end = text.rfind("\n", 0, position)
+    while end > 0:
+        start = text.rfind("\n", 0, end) + 1
+        if text[start:end].strip():
+            return text[start:end]
+        end = start - 1
+    return ""
+
+
 def _line_bounds(text: str, start: int, end: int) -> tuple[str, str, str]:
     """The text before `start` on its line, after `end` on its line, and the non-blank line above."""
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
-    above = [line for line in text[: max(line_start - 1, 0)].splitlines() if line.strip()]
-    return text[line_start:start], text[end : len(text) if line_end == -1 else line_end], (above or [""])[-1]
+    after = text[end : len(text) if line_end == -1 else line_end]
+    return text[line_start:start], after, _line_above(text, line_start)
 
 
 def _runs(text: str, spans: list[Span]) -> list[list[Span]]:
@@ -134,8 +145,7 @@ def _fenced(output: str, tool_names: ToolNames) -> tuple[list[Call], list[str], 
         found = _whole(match.group(1), tool_names)
         if not found:
             continue
-        above = [line for line in output[: match.start()].splitlines() if line.strip()]
-        cue = _cue((above or [""])[-1])
+        cue = _cue(_line_above(output, match.start() + 1))
         if cue:
             mentions.append(f"{_render_names(found)} in a code fence, {cue}")
         else:
