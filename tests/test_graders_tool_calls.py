@@ -92,7 +92,9 @@ def test_accepted_single_call_passes(output: str) -> None:
 
 
 def test_pass_reason_shows_the_call() -> None:
-    assert grade_tool_calls(CASE, PARIS).reason == 'called get_weather(city="Paris", days=3) as expected'
+    assert grade_tool_calls(CASE, PARIS).reason == (
+        'called get_weather(city="Paris", days=3) as expected (the whole answer)'
+    )
 
 
 @pytest.mark.parametrize(
@@ -162,7 +164,7 @@ def test_wrong_calls_fail_with_a_reason(output: str, reason: str) -> None:
 def test_missing_parallel_call_fails() -> None:
     verdict = grade_tool_calls(PARALLEL, json.dumps(call("get_weather", city="Oslo")))
     assert not verdict.passed
-    assert verdict.reason == "missing call to get_time (made 1 call(s), expected 2)"
+    assert verdict.reason == "missing call to get_time (made 1 call(s), expected 2) (the whole answer)"
 
 
 def test_optional_argument_may_be_omitted_only_when_null_is_accepted() -> None:

@@ -1,207 +1,195 @@
-"""Read tool calls out of model text: JSON in its common shapes, or the pythonic `[f(x=1)]` form.
+"""Read the tool calls a model *made*, as opposed to ones it only mentions.
 
-Model output is parsed, never executed: JSON with `json`, the pythonic form with `ast.parse` plus
-`ast.literal_eval` on each keyword value, so `[__import__('os').system('x')]` is simply not a call.
+A call is made when it is the answer: inside `<tool_call>` tags or after `<|python_tag|>`, in a code
+fence, the whole output, on its own line(s), or ending a line after a short lead-in that ends in a
+colon ("Sure, here is the call: ..."). A call inside a sentence ("I won't run convert(amount=5) for
+you.") is a mention, and so is any call whose lead-in negates or quotes it ("I can't call ...",
+"you asked: ..."). `read_calls` says which rule applied. Model output is parsed, never executed.
 """
 
 from __future__ import annotations
 
-import ast
-import itertools
-import json
 import re
-from typing import Any, ClassVar
+from dataclasses import dataclass, field
+from itertools import islice
 
-Call = dict[str, Any]
+from benchmarks.graders.call_shapes import Call, CallParseError, ToolNames, decoded_arguments
+from benchmarks.graders.call_spans import Span, find_spans, outside_json
+from benchmarks.graders.pythonic_calls import calls_from_python
+from benchmarks.graders.text import shorten
 
+_TAGGED = re.compile(r"<tool_call>(.*?)(?:</tool_call>|(?=<tool_call>)|\Z)", re.S)
+_FUNCTION_TAG = re.compile(r"<function=([A-Za-z_][\w.]*)>(.*?)(?:</function>|\Z)", re.S)
+_PYTHON_TAG = re.compile(r"<\|python_tag\|>(.*?)(?=<\|eom_id\|>|<\|eot_id\|>|<\|python_tag\|>|\Z)", re.S)
 _FENCE = re.compile(r"```[\w-]*[ \t]*\n?(.*?)```", re.S)
-_TAGGED = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.S)
-_MARKERS = ("<|python_tag|>", "<|eom_id|>", "<|eot_id|>")
-_CALL_START = re.compile(r"\[?\s*[A-Za-z_][\w.]*\s*\(")
-_CALL_KEYS = {"name", "arguments", "parameters", "type", "id"}
-_WRAPPER_KEYS = {"type", "id", "index", "function"}
+_END_MARKERS = re.compile(r"<\|(?:eom_id|eot_id|eom|end_of_text)\|>")
+_SEPARATORS = re.compile(r"[\s;,]*")
+_LEAD_IN_WORDS = 12
+MAX_BLOCKS = 20  # tagged blocks or code fences read per output: keeps the work bounded
+_NEGATION = re.compile(
+    r"\b(?:won[’']?t|will\s+not|can[’']?t|cannot|can\s+not|shouldn[’']?t|should\s+not|wouldn[’']?t|"
+    r"would\s+not|don[’']?t|do\s+not|not\s+going\s+to|never|refuse\s+to|unable\s+to|no\s+need\s+to)"
+    r"\s+(?:[\w’']+\s+){0,3}?(?:call|run|use|invoke|execute|make|trigger|perform)\w*\b",
+    re.I,
+)
+_QUOTATION = re.compile(
+    r"\b(?:you(?:[’']ve|\s+have)?|the\s+user)\s+(?:asked|wrote|said|typed|requested|mentioned|suggested)\b"
+    r"|\byour\s+(?:request|message|question)\b|\bquot(?:e|ed|ing)\b",
+    re.I,
+)
+_CALL_LIKE_KEY = re.compile(r"""(?:^|\n)[ \t\[{`]*\{\s*["'](?:name|function|tool)["']\s*:""")
 
 
-class CallParseError(ValueError):
-    """The output tries to call a tool but cannot be read as calls."""
+@dataclass(frozen=True)
+class CallReading:
+    """The calls made (empty for plain text), how they were found, and calls only mentioned."""
+
+    calls: list[Call]
+    rule: str
+    mentions: list[str] = field(default_factory=list)
 
 
-def _as_call(item: Any) -> Call | None:
-    """Normalise one JSON object to {name, arguments}; None when it is not a call at all."""
-    if not isinstance(item, dict):
-        return None
-    if isinstance(item.get("function"), dict) and set(item) <= _WRAPPER_KEYS:  # OpenAI {"function": {...}}
-        item = item["function"]
-    name = item.get("name")
-    # {"name": "Paris", "country": "France"} in a plain answer is data, not a call.
-    if not isinstance(name, str) or not ({"arguments", "parameters"} & set(item) or set(item) <= _CALL_KEYS):
-        return None
-    arguments = item.get("arguments", item.get("parameters"))
-    if isinstance(arguments, str):  # OpenAI sends arguments as a JSON-encoded string
-        try:
-            arguments = json.loads(arguments) if arguments.strip() else {}
-        except json.JSONDecodeError as exc:
-            raise CallParseError(f"the arguments of {name} are not valid JSON ({exc.msg})") from None
-    arguments = {} if arguments is None else arguments
-    if not isinstance(arguments, dict):
-        raise CallParseError(f"the arguments of {name} must be an object, not {type(arguments).__name__}")
-    return {"name": name, "arguments": arguments}
-
-
-def _calls_from_json(value: Any) -> list[Call]:
-    """The calls in one JSON value: a call, a list of calls, or {"tool_calls": [...]}; else []."""
-    if isinstance(value, dict) and isinstance(value.get("tool_calls"), list):
-        value = value["tool_calls"]
-    items = value if isinstance(value, list) else [value]
-    calls = [_as_call(item) for item in items]
-    return [call for call in calls if call is not None] if calls and None not in calls else []
-
-
-def _json_values(text: str) -> tuple[list[Any], str]:
-    """Every top-level JSON object or array embedded in `text`, in order, and the text around them."""
-    decoder, values, rest, index = json.JSONDecoder(), [], [], 0
-    while (start := _next_bracket(text, index)) != -1:
-        try:
-            value, end = decoder.raw_decode(text, start)
-        except json.JSONDecodeError:
-            rest.append(text[index : start + 1])
-            index = start + 1
-            continue
-        values.append(value)
-        rest.append(text[index:start])
-        index = end
-    return values, "".join(rest) + text[index:]
-
-
-def _next_bracket(text: str, index: int) -> int:
-    starts = [i for i in (text.find("{", index), text.find("[", index)) if i != -1]
-    return min(starts, default=-1)
-
-
-def _dotted_name(node: ast.expr) -> str | None:
-    """`get_weather` or `tools.get_weather`; None for anything computed, such as `__import__('os').system`."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        owner = _dotted_name(node.value)
-        return None if owner is None else f"{owner}.{node.attr}"
+def _cue(text: str) -> str | None:
+    """Why a call after `text` is not made: a negation or a quotation in it, or None."""
+    for kind, pattern in (("negated", _NEGATION), ("quoted", _QUOTATION)):
+        match = pattern.search(text)
+        if match:
+            return f'{kind} ("{shorten(match.group(0), 40)}")'
     return None
 
 
-class _JsonLiterals(ast.NodeTransformer):
-    """`true`, `false` and `null` as Python constants: models mix JSON literals into pythonic calls."""
-
-    VALUES: ClassVar[dict[str, Any]] = {"true": True, "false": False, "null": None}
-
-    def visit_Name(self, node: ast.Name) -> ast.expr:
-        return ast.Constant(self.VALUES[node.id]) if node.id in self.VALUES else node
-
-
-def _literal(node: ast.expr) -> Any:
-    """A keyword's value, read with `ast.literal_eval`, as JSON data (tuples become lists)."""
-    try:
-        return _as_json(ast.literal_eval(_JsonLiterals().visit(node)))
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        raise CallParseError(f"argument value {ast.unparse(node)!r} is not a JSON-like literal") from None
-
-
-def _as_json(value: Any) -> Any:
-    """`value` as JSON data; TypeError for Python-only literals (sets, bytes, complex, non-string keys)."""
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_as_json(item) for item in value]
-    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
-        return {key: _as_json(item) for key, item in value.items()}
-    raise TypeError(type(value).__name__)
-
-
-class _Prose(Exception):
-    """Text shaped like a call to something that is not a tool: "Thursday (1776)", "Euro (EUR)"."""
-
-
-def _pythonic_call(node: ast.expr, tool_names: frozenset[str] | None) -> Call:
-    """One `name(key=literal, ...)` call; anything else is refused, not run. Positional arguments to a
-    name that is not one of `tool_names` are prose, not a broken call."""
-    name = _dotted_name(node.func) if isinstance(node, ast.Call) else None
-    if (
-        isinstance(node, ast.Call)
-        and node.args
-        and name is not None
-        and tool_names is not None
-        and name not in tool_names
-    ):
-        raise _Prose
-    if not isinstance(node, ast.Call) or name is None or node.args:
-        raise CallParseError(f"{ast.unparse(node)!r} is not a call by name with keyword arguments")
-    arguments: dict[str, Any] = {}
-    for keyword in node.keywords:
-        if keyword.arg is None or keyword.arg in arguments:
-            raise CallParseError(f"{name}: '**' or a repeated keyword is not a plain argument list")
-        arguments[keyword.arg] = _literal(keyword.value)
-    return {"name": name, "arguments": arguments}
-
-
-def _calls_from_python(text: str, tool_names: frozenset[str] | None = None) -> list[Call] | None:
-    """Calls when all of `text` is `f(a=1)` or `[f(a=1), g(b=2)]`; None when it is not Python of that
-    shape; raises CallParseError when it is such Python but not plain calls with literal arguments."""
-    stripped = text.strip().rstrip(";").strip()
-    if not _CALL_START.match(stripped):
+def _whole(text: str, tool_names: ToolNames) -> list[Call] | None:
+    """Calls when `text` holds only calls (and separators); None when it holds anything else.
+    An unreadable call in it raises CallParseError."""
+    spans, position = find_spans(text, tool_names), 0
+    for span in spans:
+        if text[position : span.start].strip(" \t\r\n;,"):
+            return None
+        if span.problem:
+            raise CallParseError(span.problem)
+        position = span.end
+    if not spans or text[position:].strip(" \t\r\n;,."):
         return None
-    try:
-        tree = ast.parse(stripped, mode="eval")
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return None
-    nodes = tree.body.elts if isinstance(tree.body, (ast.List, ast.Tuple)) else [tree.body]
-    try:
-        return [_pythonic_call(node, tool_names) for node in nodes]
-    except _Prose:
-        return None
+    return [call for span in spans for call in span.calls]
 
 
-def _embedded_python(line: str, tool_names: frozenset[str] | None) -> list[Call]:
-    """Pythonic calls inside prose ("Calling [f(a=1)] now."): the longest readable span, leniently."""
-    for start in itertools.islice(_CALL_START.finditer(line), 10):
-        ends = [i + 1 for i, ch in enumerate(line) if ch in ")]" and i > start.start()]
-        for end in reversed(ends):
-            try:
-                calls = _calls_from_python(line[start.start() : end], tool_names)
-            except CallParseError:
-                continue
-            if calls:
-                return calls
-    return []
+def _wrapped(output: str, tool_names: ToolNames) -> CallReading | None:
+    """Calls inside <tool_call> tags, <function=name> tags or after <|python_tag|>: always made."""
+    for pattern, rule in ((_TAGGED, "inside <tool_call> tags"), (_PYTHON_TAG, "after <|python_tag|>")):
+        blocks = [match.group(1) for match in islice(pattern.finditer(output), MAX_BLOCKS) if match.group(1).strip()]
+        if blocks:
+            calls = []
+            for block in blocks:
+                found = _whole(block, tool_names)
+                if found is None:
+                    raise CallParseError(f"{rule}: {shorten(block, 60)!r} is not a tool call")
+                calls += found
+            return CallReading(calls, rule)
+    tagged = [match.groups() for match in islice(_FUNCTION_TAG.finditer(output), MAX_BLOCKS)]
+    if tagged:
+        calls = [{"name": name, "arguments": decoded_arguments(name, body.strip())} for name, body in tagged]
+        return CallReading(calls, "inside <function=...> tags")
+    return None
 
 
-def _candidates(output: str) -> list[str]:
-    """Texts to read calls from, most specific first: <tool_call> blocks, code fences, everything."""
-    text = output
-    for marker in _MARKERS:
-        text = text.replace(marker, "\n")
-    tagged = _TAGGED.findall(text)
-    return [*(["\n".join(tagged)] if tagged else []), *_FENCE.findall(text), text]
+def _line_above(text: str, position: int) -> str:
+    """The last non-blank line that ends before `position`."""
+    end = text.rfind("\n", 0, position)
+    while end > 0:
+        start = text.rfind("\n", 0, end) + 1
+        if text[start:end].strip():
+            return text[start:end]
+        end = start - 1
+    return ""
 
 
-def _calls_in(candidate: str, tool_names: frozenset[str] | None) -> list[Call]:
-    calls = _calls_from_python(candidate, tool_names)
+def _line_bounds(text: str, start: int, end: int) -> tuple[str, str, str]:
+    """The text before `start` on its line, after `end` on its line, and the non-blank line above."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    after = text[end : len(text) if line_end == -1 else line_end]
+    return text[line_start:start], after, _line_above(text, line_start)
+
+
+def _runs(text: str, spans: list[Span]) -> list[list[Span]]:
+    """Spans grouped into runs separated only by `;`, `,` and white space (parallel calls on a line)."""
+    runs: list[list[Span]] = []
+    for span in spans:
+        if runs and _SEPARATORS.fullmatch(text[runs[-1][-1].end : span.start]):
+            runs[-1].append(span)
+        else:
+            runs.append([span])
+    return runs
+
+
+def _judge_run(text: str, run: list[Span]) -> tuple[bool, str]:
+    """(made?, rule) for a run of spans, from the text around it."""
+    before, after, above = _line_bounds(text, run[0].start, run[-1].end)
+    lead = before.strip(" \t`*_>-#")
+    ends_line = re.search(r"[^\W_]", after) is None  # nothing but punctuation, markdown or controls
+    new_sentence = re.match(r"[.!]?\s+[A-Z]", after) is not None
+    if re.search(r"[^\W_]", lead) is None and (ends_line or new_sentence):
+        cue = _cue(above)
+        return (False, cue) if cue else (True, "on its own line")
+    if lead.endswith(":") and ends_line and len(lead.split()) <= _LEAD_IN_WORDS:
+        cue = _cue(lead)
+        return (False, cue) if cue else (True, f'after the lead-in "{shorten(lead, 40)}"')
+    return False, _cue(before) or "inside a sentence"
+
+
+def _fenced(output: str, tool_names: ToolNames) -> tuple[list[Call], list[str], str]:
+    """Calls made in code fences, mentions (negated fences), and the text with fences blanked out."""
+    calls: list[Call] = []
+    mentions: list[str] = []
+    for match in islice(_FENCE.finditer(output), MAX_BLOCKS):
+        found = _whole(match.group(1), tool_names)
+        if not found:
+            continue
+        cue = _cue(_line_above(output, match.start() + 1))
+        if cue:
+            mentions.append(f"{_render_names(found)} in a code fence, {cue}")
+        else:
+            calls += found
+    return calls, mentions, _FENCE.sub(lambda m: "\n" * (m.group(0).count("\n") + 1), output)
+
+
+def _render_names(calls: list[Call]) -> str:
+    return ", ".join(f"{call['name']}(…)" for call in calls)
+
+
+def read_calls(output: str, tool_names: ToolNames = None) -> CallReading:
+    """The tool calls made in `output`, with the rule that found them; raises CallParseError on a
+    call made in a way that cannot be read. Without `tool_names`, flat objects are never calls."""
+    text = _END_MARKERS.sub("\n", output)
+    wrapped = _wrapped(text, tool_names)
+    if wrapped is not None:
+        return wrapped
+    fenced, mentions, rest = _fenced(text, tool_names)
+    if fenced:
+        return CallReading(fenced, "in a code fence", mentions)
+    whole = calls_from_python(rest, tool_names) or _whole(rest, tool_names)
+    if whole:
+        return CallReading(whole, "the whole answer", mentions)
+    calls: list[Call] = []
+    rules: list[str] = []
+    for run in _runs(rest, find_spans(rest, tool_names)):
+        made, rule = _judge_run(rest, run)
+        if made:
+            problems = [span.problem for span in run if span.problem]
+            if problems:
+                raise CallParseError(problems[0])
+            calls += [call for span in run for call in span.calls]
+            rules.append(rule)
+        elif any(span.calls for span in run):
+            excerpt = shorten(rest[run[0].start : run[-1].end], 50)
+            mentions.append(f"{excerpt} is {'' if rule.startswith(('negated', 'quoted')) else 'only '}{rule}")
     if calls:
-        return calls
-    calls = [call for value in _json_values(candidate)[0] for call in _calls_from_json(value)]
-    if calls:
-        return calls
-    pieces = [piece for line in candidate.splitlines() for piece in line.split(";")]
-    calls = [call for piece in pieces for call in _calls_from_python(piece, tool_names) or []]
-    return calls or [call for line in candidate.splitlines() for call in _embedded_python(line, tool_names)]
-
-
-def parse_calls(output: str, tool_names: frozenset[str] | None = None) -> list[Call]:
-    """The tool calls in `output`, [] for plain text; raises CallParseError on a call it cannot read.
-
-    With `tool_names`, a line such as "Thursday (1776)" (positional arguments, not a tool) is prose."""
-    for candidate in _candidates(output):
-        calls = _calls_in(candidate, tool_names)
-        if calls:
-            return calls
-    if re.search(r"""["']name["']\s*:""", _json_values(output)[1]):  # outside any well-formed JSON
+        return CallReading(calls, "; ".join(dict.fromkeys(rules)), mentions)
+    if not mentions and _CALL_LIKE_KEY.search(outside_json(text)):
         raise CallParseError("the output holds a call-like object that is not valid JSON")
-    return []
+    return CallReading([], "no call made", mentions)
+
+
+def parse_calls(output: str, tool_names: ToolNames = None) -> list[Call]:
+    """The tool calls made in `output`, [] for plain text; raises CallParseError on a call it cannot read."""
+    return read_calls(output, tool_names).calls

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from benchmarks.graders.hedges import or_lists
 from benchmarks.graders.text import answer_lines, fold, shorten
-from benchmarks.graders.verdict import Verdict
+from benchmarks.graders.verdict import Verdict, oversized
 
 # "Answer: B", "The answer is B", and for choices also "the correct option is (B)"; a bare "which option
 # is" belongs to the question, not to an answer.
@@ -23,6 +24,10 @@ _STATEMENT = re.compile(
 # Words that may follow a chosen "A" ("A or B", "A is correct"); other lower-case words make it an article.
 _AFTER_CHOICE = {"or", "and", "is", "because", "since", "as"}
 _END = r"(?![\w'])"
+_FUNCTION_WORDS = set(
+    "a an the of to in on at by for from with and or not no is are was be it its this that than as all"
+    " one per each every only".split()
+)
 _JOINED = r"\s*(?:,|/|&|\bor\b|\band\b)\s*[(\[*]*"
 
 
@@ -34,7 +39,7 @@ def _patterns(letters: str) -> list[re.Pattern[str]]:
         re.compile(rf"(?i:answer|option|choice)[*_]*\s*(?i:is\b|:|=)?[*_]*\s*[(\[*]*{one}{_END}"),
         re.compile(rf"[(\[]{one}[)\]]"),  # "(B)", "[B]"
         re.compile(rf"(?<![\w.']){one}[).:](?=\s|$|\*)"),  # "B)", "B.", "B:"
-        re.compile(rf"^[\s*_#>-]*{one}{_END}(?=\s*(?:[-–—,]|$)|\s+is\b)", re.MULTILINE),  # "B - Paris"
+        re.compile(rf"^[ \t*_#>-]*{one}{_END}(?=\s*(?:[-–—,]|$)|\s+is\b)", re.MULTILINE),  # "B - Paris"
     ]
 
 
@@ -82,13 +87,60 @@ def _by_option_text(text: str, options: dict[str, str]) -> list[str]:
     ]
 
 
+def _phrases(option: str) -> set[str]:
+    """The option's runs of one to three words that hold more than function words."""
+    words = fold(option).split()
+    runs = {" ".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)}
+    return {run for run in runs if not set(run.split()) <= _FUNCTION_WORDS}
+
+
+def _coverage(option: str, said: set[str]) -> float:
+    """The share of the option's content words that the answer uses."""
+    words = set(fold(option).split()) - _FUNCTION_WORDS
+    return len(words & said) / len(words) if words else 0.0
+
+
+def _by_option_part(text: str, options: dict[str, str]) -> list[str]:
+    """The option the answer names by a distinctive part: a run of words no other option has
+    ("volatility rises" for "The stock's volatility rises", "Texas" for "Paris, Texas"). A part with
+    a word of its own outweighs one whose words all occur elsewhere ("their prices" of "Their
+    prices rise" against "fall" of "Their market prices fall"); among equals, the option whose words
+    the answer covers most wins, and a tie is kept (ambiguous)."""
+    said = f" {fold(text)} "
+    phrases = {letter: _phrases(option) for letter, option in options.items()}
+    words = {letter: set(fold(option).split()) for letter, option in options.items()}
+    strength: dict[str, int] = {}
+    for letter, own in phrases.items():
+        others = [other for other in phrases if other != letter]
+        shared = set().union(*(phrases[other] for other in others))
+        common = set().union(*(words[other] for other in others))
+        for phrase in own - shared:
+            if f" {phrase} " in said:
+                strength[letter] = max(strength.get(letter, 0), 2 if set(phrase.split()) - common else 1)
+    strongest = [letter for letter in strength if strength[letter] == max(strength.values())]
+    coverage = {letter: _coverage(options[letter], set(said.split())) for letter in strongest}
+    return [letter for letter in strongest if coverage[letter] == max(coverage.values())]
+
+
+def _named(text: str, options: dict[str, str]) -> list[str]:
+    """Options named by their whole text or by a distinctive part."""
+    return sorted({*_by_option_text(text, options), *_by_option_part(text, options)})
+
+
 def _decide(text: str, options: dict[str, str], statement: bool) -> list[str]:
     letters = "".join(sorted(options))
     whole = re.fullmatch(rf"[\W_]*([{letters}{letters.lower()}])[\W_]*", text)
     if whole:
         return [whole.group(1).upper()]
     leading = _leading(text, letters) if statement else []
-    return leading or _mentions(text, letters) or _by_option_text(text, options)
+    found = leading or _mentions(text, letters)
+    if found:
+        return found
+    for candidates in or_lists(text, whole_clause=statement):  # "Texas or Austin" names two options
+        hedged = sorted({letter for candidate in candidates for letter in _named(candidate, options)})
+        if len(hedged) > 1:
+            return hedged
+    return _named(text, options)
 
 
 def chosen_letters(output: str, options: dict[str, str]) -> tuple[list[str], str]:
@@ -104,6 +156,9 @@ def chosen_letters(output: str, options: dict[str, str]) -> tuple[list[str], str
 
 def grade_choice(case: dict[str, Any], output: str) -> Verdict:
     """Pass when exactly one option letter is chosen and it is the case's `answer`."""
+    too_long = oversized(output)
+    if too_long:
+        return too_long
     expected = str(case["answer"]).upper()
     found, where = chosen_letters(output, case["options"])
     if not found:

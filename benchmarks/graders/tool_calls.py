@@ -11,9 +11,9 @@ from typing import Any
 
 import jsonschema
 
-from benchmarks.graders.call_parsing import Call, CallParseError, parse_calls
+from benchmarks.graders.call_parsing import Call, CallParseError, CallReading, read_calls
 from benchmarks.graders.text import shorten
-from benchmarks.graders.verdict import Verdict
+from benchmarks.graders.verdict import Verdict, oversized
 
 
 def _same_value(got: Any, accepted: Any) -> bool:
@@ -110,27 +110,44 @@ def _render(calls: list[Call]) -> str:
     )
 
 
+def _mentioned(reading: CallReading) -> str:
+    return "; ".join(reading.mentions)
+
+
+def _without_calls(case: dict[str, Any], output: str, reading: CallReading) -> Verdict:
+    """The verdict when no call was made: right for a no-call case, else a failure saying why."""
+    mentioned = _mentioned(reading)
+    if not case["expected_calls"]:
+        note = f" ({mentioned}, not made)" if mentioned else ""
+        return Verdict(True, f"answered in plain text without calling a tool, as expected{note}", [])
+    if mentioned:
+        return Verdict(False, f"no tool call made: {mentioned}, not made as the answer", [])
+    return Verdict(False, f"no tool call found in {shorten(output) or 'an empty output'!r}", [])
+
+
 def grade_tool_calls(case: dict[str, Any], output: str) -> Verdict:
-    """Pass when the calls in `output` are exactly the expected ones, or none when none is expected."""
+    """Pass when the calls made in `output` are exactly the expected ones, or none when none is expected."""
+    too_long = oversized(output)
+    if too_long:
+        return too_long
     definitions = [tool.get("function", tool) for tool in case.get("tools", [])]  # OpenAI shape, or bare
     tools = {definition["name"]: definition for definition in definitions}
     try:
-        calls = parse_calls(output, frozenset(tools))
+        reading = read_calls(output, frozenset(tools))
     except CallParseError as exc:
         return Verdict(False, f"unreadable tool call: {exc}")
+    calls, how = reading.calls, reading.rule
+    if not calls:
+        return _without_calls(case, output, reading)
     expected = case["expected_calls"]
     if not expected:
-        if calls:
-            called = shorten(_render(calls))
-            return Verdict(False, f"no tool fits this request, but the model called {called}", calls)
-        return Verdict(True, "answered in plain text without calling a tool, as expected", [])
-    if not calls:
-        return Verdict(False, f"no tool call found in {shorten(output) or 'an empty output'!r}", [])
+        called = shorten(_render(calls))
+        return Verdict(False, f"no tool fits this request, but the model called {called} ({how})", calls)
     for call in calls:
         problem = _schema_problem(call, tools)
         if problem:
-            return Verdict(False, f"invalid call: {problem}", calls)
+            return Verdict(False, f"invalid call: {problem} ({how})", calls)
     pairs = _matching(calls, expected)
     if len(pairs) == len(expected) == len(calls):
-        return Verdict(True, f"called {shorten(_render(calls), 200)} as expected", calls)
-    return Verdict(False, _mismatch(calls, expected, pairs), calls)
+        return Verdict(True, f"called {shorten(_render(calls), 200)} as expected ({how})", calls)
+    return Verdict(False, f"{_mismatch(calls, expected, pairs)} ({how})", calls)
