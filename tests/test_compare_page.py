@@ -66,6 +66,7 @@ def test_the_page_warns_from_half_identical_outputs_and_shows_errors_and_detecta
     html = page_html([base, tuned], {})
     assert "<p class='caution'>75% of outputs are byte-identical to base&#x27;s: little effect, or not applied" in html
     assert "<p class='note'>mcq: error counts differ (base 0, tuned 1)" in html
+    assert "<small>3/4</small> <small class='interval'>+1 errors left out</small></td>" in html, "tuned, overall"
     assert "<td class='warning'>ERRORS DIFFER (base 0, tuned 1; left out above); errors as failures on 1" in html
     assert "<th>smallest detectable difference</th>" in html and "none (too few cases)" in html
     assert "Connor 1987" in html
