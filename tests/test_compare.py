@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.compare import base_pairs, compare_pair, differences, load_reports, main, shared_case_ids
+from fixtures.adapter_effect import identical_outputs_warning
+from fixtures.compare import base_pairs, compare_pair, differences, error_notes, load_reports, main, shared_case_ids
+from fixtures.compare_text import markdown_lines, text_lines
+from fixtures.statistics import minimum_detectable_difference
 
 BASE_WEIGHTS = {"model.safetensors": "ab" * 32}
 
@@ -77,7 +80,7 @@ def test_identical_outputs_warn_that_the_adapter_was_not_applied(tmp_path: Path,
         paths.append(str(path))
     assert main(paths) == 0
     assert (
-        "WARNING: 100% of outputs are byte-identical to base: the adapter was probably not applied"
+        "WARNING: 100% of outputs are byte-identical to base's: the adapter was probably not applied"
         in capsys.readouterr().out
     )
 
@@ -94,3 +97,74 @@ def test_reports_on_different_cases_are_flagged_and_bad_files_are_one_line(tmp_p
         load_reports([broken])
     assert main([str(broken)]) == 2 and "compare: " in capsys.readouterr().err
     assert main([str(broken), "--baseline", "x"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("share", "level"), [(None, None), (0.0, None), (0.49, None), (0.5, "warning"), (0.83, "warning"), (0.9, "loud")]
+)
+def test_identical_output_shares_warn_from_half_and_loudly_from_ninety_percent(share, level) -> None:
+    warning = identical_outputs_warning(share, "smollm2")
+    assert (warning[0] if warning else None) == level
+    if level == "warning":
+        assert "little effect, or not applied" in warning[1] and f"{100 * share:.0f}% of outputs" in warning[1]
+    if level == "loud":
+        assert "the adapter was probably not applied" in warning[1]
+
+
+def _served(name: str, outcomes: dict[str, str], adapter_of: str | None = None, **extra) -> dict:
+    """A report of a model whose weights cannot be hashed (a server): no weights in its identity."""
+    report = _report(name, outcomes, **extra)
+    entry = {"backend": "openai"} | ({"adapter_of": adapter_of} if adapter_of else {})
+    report["model"] = {"name": name, "identity": {"backend": "openai"}, "registry_entry": entry}
+    return report
+
+
+def test_adapter_of_pairs_served_models_that_have_no_weight_hashes() -> None:
+    base, tuned, other = _served("base", BASE), _served("tuned", TUNED, adapter_of="base"), _served("other", BASE)
+    assert base_pairs([other, tuned, base], None) == [(base, tuned)]
+    assert base_pairs([base, other], None) == [], "no hashes and no adapter_of: no pair"
+    hashed = _report("hashed", TUNED, adapter=True)
+    hashed["model"]["registry_entry"] = {"adapter_of": "other"}
+    assert base_pairs([base, hashed, other], None) == [(other, hashed)], "adapter_of names the base explicitly"
+
+
+def test_each_pair_and_category_shows_the_smallest_difference_its_cases_could_detect() -> None:
+    base, tuned = _report("base", BASE), _report("tuned", TUNED, adapter=True)
+    pair = compare_pair(base, tuned, shared_case_ids([base, tuned]))
+    assert pair["by_category"]["math"]["detectable_difference"] is None, "4 cases detect nothing: p >= 0.125"
+    text = "\n".join(text_lines([base, tuned]))
+    assert "math               +3 -1  McNemar p=0.625  detectable none (too few cases)" in text
+    many_base = {f"math-{i}": "passed" if i < 10 else "failed" for i in range(40)}
+    many_tuned = many_base | {"math-0": "failed", "math-30": "passed", "math-31": "passed", "math-32": "passed"}
+    base, tuned = _report("base", many_base), _report("tuned", many_tuned, adapter=True)
+    math = compare_pair(base, tuned, shared_case_ids([base, tuned]))["by_category"]["math"]
+    assert math["detectable_difference"] == pytest.approx(minimum_detectable_difference(40, 4 / 40))
+    text = "\n".join(text_lines([base, tuned]))
+    assert f"+3 -1  McNemar p=0.625  detectable ±{100 * math['detectable_difference']:.0f} pts" in text
+    assert "Connor 1987" in text and "| detectable |" in "\n".join(markdown_lines([base, tuned]))
+
+
+def test_pairs_whose_error_counts_differ_say_so_and_count_errors_as_failures() -> None:
+    base, tuned = _report("base", BASE), _report("tuned", TUNED | {"math-2": "error", "math-4": "error"}, adapter=True)
+    ids = shared_case_ids([base, tuned])
+    assert ids == ["math-1", "math-3", "mcq-1"], "a case with an error in any report is left out of the rates"
+    math = compare_pair(base, tuned, ids)["by_category"]["math"]
+    assert math["errors"] == {"base": 0, "other": 2}
+    assert (math["gained"], math["lost"]) == (["math-1"], ["math-3"])
+    counted = math["errors_as_failures"]
+    assert counted["cases"] == 4 and (counted["gained"], counted["lost"]) == (["math-1"], ["math-3"])
+    tuned["cases"][0]["outcome"] = "error"  # math-1: now the base's failure against an error, no gain at all
+    counted = compare_pair(base, tuned, ids)["by_category"]["math"]["errors_as_failures"]
+    assert (counted["gained"], counted["lost"]) == ([], ["math-3"])
+    assert error_notes([base, tuned]) == [
+        f"{category}: error counts differ (base 0, tuned 3); a case with an error in any report is left out of "
+        "these rates; see each pair for errors counted as failures"
+        for category in ("math", "overall")
+    ]
+    text = text_lines([base, tuned])
+    assert any(line.startswith("  NOTE math: error counts differ (base 0, tuned 3)") for line in text)
+    assert any("ERRORS DIFFER (base 0, tuned 3; left out above); errors as failures on 4 cases" in x for x in text)
+    markdown = "\n".join(markdown_lines([base, tuned]))
+    assert "> math: error counts differ" in markdown and "**ERRORS DIFFER (base 0, tuned 3;" in markdown
+    same = compare_pair(base, base, ids)["by_category"]["math"]
+    assert same["errors"] == {"base": 0, "other": 0} and "errors_as_failures" not in same

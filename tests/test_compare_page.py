@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.compare import main, markdown_lines
+from fixtures.compare import main
 from fixtures.compare_page import page_html, write_index
+from fixtures.compare_text import markdown_lines
 from tests.conftest import write_script
 from tests.test_compare import BASE, TUNED, _report
 
@@ -57,11 +58,25 @@ def test_identical_outputs_and_different_case_files_are_called_out() -> None:
     assert "the reports differ in case_files_sha256" in html
 
 
+def test_the_page_warns_from_half_identical_outputs_and_shows_errors_and_detectable_differences() -> None:
+    base, tuned = _pair()
+    for index, (first, second) in enumerate(zip(base["cases"][:4], tuned["cases"][:4], strict=True)):
+        second["output"] = first["output"] if index < 3 else second["output"]  # 3 of the 4 shared math cases
+    tuned["cases"][4]["outcome"] = "error"  # mcq-1: left out of the shared cases
+    html = page_html([base, tuned], {})
+    assert "<p class='caution'>75% of outputs are byte-identical to base&#x27;s: little effect, or not applied" in html
+    assert "<p class='note'>mcq: error counts differ (base 0, tuned 1)" in html
+    assert "<small>3/4</small> <small class='interval'>+1 errors left out</small></td>" in html, "tuned, overall"
+    assert "<td class='warning'>ERRORS DIFFER (base 0, tuned 1; left out above); errors as failures on 1" in html
+    assert "<th>smallest detectable difference</th>" in html and "none (too few cases)" in html
+    assert "Connor 1987" in html
+
+
 def test_markdown_for_the_job_summary() -> None:
     lines = markdown_lines(_pair())
     assert "| model | math | mcq | overall |" in lines
     assert "| base | 25% [5–70] | 100% [21–100] | 40% [12–77] |" in lines
-    assert "| math | +3 | −1 | 0.625 |" in lines
+    assert "| math | +3 | −1 | 0.625 | none (too few cases) |  |" in lines
 
 
 def test_the_command_writes_the_page_beside_the_reports(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

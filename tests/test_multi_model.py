@@ -113,3 +113,34 @@ def test_two_names_for_one_report_are_refused(pytester: pytest.Pytester, bench_a
     result = pytester.runpytest(*bench_args, f"--model=scripted:{script}", f"--model=scripted:{twin}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: --model: two models would both be reported as 'scripted-same'"])
+
+
+def test_a_served_adapter_answering_mostly_like_its_base_is_warned_about(
+    pytester: pytest.Pytester, tmp_path: Path, bench_args: list[str]
+) -> None:
+    """The real failure: a server answering with its base under the adapter's name, 83% identical outputs
+    (sampling and batching noise make the rest differ). Neither side has weights to hash: `adapter_of` in
+    the registry pairs them, and the terminal and reports/index.html warn."""
+    from tests.conftest import write_cases
+
+    cases = [{"id": f"math-{i:03}", "category": "math", "prompt": f"{i} + 1?", "answer": i + 1} for i in range(12)]
+    cases_dir = write_cases(tmp_path / "twelve", cases)
+    base_outputs = {case["id"]: f"Answer: {case['answer']}" for case in cases}
+    served_outputs = base_outputs | {"math-010": "It is 11.\nAnswer: 11", "math-011": "Answer: 13"}
+    base, served = write_script(tmp_path / "b.json", base_outputs), write_script(tmp_path / "s.json", served_outputs)
+    registry = tmp_path / "served.toml"
+    registry.write_text(
+        f'[served-base]\nbackend = "scripted"\nscript = "{base}"\n'
+        f'[served-lora]\nbackend = "scripted"\nscript = "{served}"\nadapter_of = "served-base"\n'
+    )
+    args = [arg for arg in bench_args if not arg.startswith("--cases-dir")] + [f"--cases-dir={cases_dir}"]
+    result = pytester.runpytest(*args, f"--models-file={registry}", "--model=served-base", "--model=served-lora")
+    result.assert_outcomes(passed=23, failed=1, skipped=10)
+    result.stdout.fnmatch_lines(
+        [
+            "served-lora vs served-base (same 12 cases):",
+            "*warning: 83% of outputs are byte-identical to served-base's: little effect, or not applied*",
+        ]
+    )
+    page = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "<p class='caution'>83% of outputs are byte-identical to served-base&#x27;s: little effect" in page

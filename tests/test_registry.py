@@ -111,3 +111,24 @@ def test_backends_are_built_lazily_without_loading_weights(tmp_path: Path) -> No
     for name, spec in Registry.load().specs.items():
         backend = build_backend(spec, BackendContext(tmp_path))
         assert backend.load_seconds is None, name
+
+
+def test_adapter_of_pairs_an_entry_with_its_base_and_names_an_unknown_one(tmp_path: Path) -> None:
+    user = tmp_path / "served.toml"
+    user.write_text(
+        '[served-base]\nbackend = "openai"\nurl = "http://127.0.0.1:9/v1"\n'
+        '[served-lora]\nbackend = "openai"\nurl = "http://127.0.0.1:9/v1"\nadapter_of = "served-base"\n'
+        '[lora-gguf]\nbackend = "llama.cpp"\nbase = "x.gguf"\nadapter_of = "llama-3.2-3b"\n'
+    )
+    registry = Registry.load(user)
+    assert registry.resolve("served-lora").adapter_of == "served-base"
+    assert registry.resolve("served-lora").public()["adapter_of"] == "served-base", "reports carry the pairing"
+    assert registry.resolve("lora-gguf").adapter_of == "llama-3.2-3b", "a user's entry may name a shipped one"
+    assert "adapter_of" not in registry.resolve("served-base").public()
+    for value, says in (('"served-bsae"', "names no registry entry"), ('"served-lora"', "names itself"), ("3", "")):
+        user.write_text(f'[served-lora]\nbackend = "openai"\nurl = "http://127.0.0.1:9/v1"\nadapter_of = {value}\n')
+        with pytest.raises(RegistryError) as raised:
+            Registry.load(user)
+        message = str(raised.value)
+        assert message.startswith(f"{user}: model 'served-lora': adapter_of") and says in message, message
+        assert "\n" not in message

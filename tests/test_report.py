@@ -47,3 +47,22 @@ def test_expected_text_per_category() -> None:
     assert expected_text({**fc, "expected_calls": []}) == "no tool call"
     assert expected_text(situational) == "one of: cinema | movie theater"
     assert expected_text(judge) == "judge score ≥ 4"
+
+
+def test_summary_counts_errors_as_failures_beside_the_graded_rate() -> None:
+    records = [_record("math", "passed"), _record("math", "error"), _record("math", "error"), _record("mcq", "passed")]
+    summary = summarize(records)
+    math, overall = summary["by_category"]["math"], summary["overall"]
+    assert math["pass_rate"] == 1.0 and math["pass_rate_errors_as_failures"] == 1 / 3
+    assert math["pass_rate_errors_as_failures_ci95"] == [0.0615, 0.7923], "Wilson 95% interval of 1/3"
+    assert overall["pass_rate"] == 1.0 and overall["pass_rate_errors_as_failures"] == 0.5
+    assert summary["by_category"]["mcq"]["pass_rate_errors_as_failures"] == 1.0
+
+
+def test_summary_lines_show_the_rate_with_errors_as_failures_only_when_there_are_errors() -> None:
+    with_errors = summary_lines("tiny", summarize([_record("math", "passed"), _record("math", "error")]), None)
+    assert "errors as failures" in with_errors[1]
+    math_row = next(line for line in with_errors if line.strip().startswith("math"))
+    assert math_row.split() == ["math", "1", "1", "100.0%", "0", "1", "50.0%"]
+    clean = summary_lines("tiny", summarize([_record("math", "passed")]), None)
+    assert not any("errors as failures" in line for line in clean)

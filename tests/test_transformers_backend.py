@@ -150,6 +150,8 @@ def test_adapter_directory_as_model_next_to_its_base(
         "source": "path",
     }
     assert by_path["model"]["identity_sha256"] != base["model"]["identity_sha256"]
+    assert by_path["model"]["adapter_effect"]["max_logit_difference"] > 0.01, "the load-time check, reported"
+    assert base["model"]["adapter_effect"] is None
     registered = _backend(Registry.load(registry_file), "tiny-lora", tmp_path).identity_hash()
     assert by_path["model"]["identity_sha256"] == registered, "the same files, however they were named"
 
@@ -207,3 +209,49 @@ def test_a_failure_while_streaming_reaches_the_reader(registry: Registry, tmp_pa
     monkeypatch.setattr(model, "generate", broken)
     with pytest.raises(RuntimeError, match="out of memory"):
         list(backend.stream_chat([{"role": "user", "content": "Hi"}], 8, 0.0))
+
+
+def test_an_adapter_that_changes_the_logits_is_loaded_and_its_effect_recorded(
+    registry: Registry, tmp_path: Path
+) -> None:
+    backend = _backend(registry, "tiny-lora", tmp_path)
+    backend.load_model()
+    effect = backend.adapter_effect
+    assert effect is not None and effect["prompts"] == 3 and effect["max_logit_difference"] > 0.01
+    base = _backend(registry, "tiny-base", tmp_path)
+    base.load_model()
+    assert base.adapter_effect is None, "no adapter, no check"
+
+
+@pytest.mark.parametrize("name", ["tiny-lora-zero", "tiny-lora-zero-merged"])
+def test_an_untrained_adapter_is_refused_at_load_in_one_line(registry: Registry, tmp_path: Path, name: str) -> None:
+    """peft's default initialisation sets B = 0: the adapter is the base model under another name. With
+    merge_adapter the check runs before merging (after it there is no adapter left to disable)."""
+    with pytest.raises(ModelSourceError) as raised:
+        _backend(registry, name, tmp_path).load_model()
+    message = str(raised.value)
+    assert message.startswith(f"model {name}: adapter ") and "changes no logit" in message and "\n" not in message
+
+
+@pytest.mark.filterwarnings("ignore:Found missing adapter keys")
+def test_an_adapter_whose_weights_match_no_layer_is_refused(tiny: TinyModels, tmp_path: Path) -> None:
+    """Weights saved under other module names load as nothing: peft warns, keeps B = 0, the adapter is inert."""
+    from safetensors.torch import load_file, save_file
+
+    from fixtures.model_spec import ModelSpec
+
+    adapters = {}
+    for kind in ("renamed", "intact"):
+        adapter = shutil.copytree(tiny.lora, tmp_path / kind)
+        config = json.loads((adapter / "adapter_config.json").read_text())
+        (adapter / "adapter_config.json").write_text(json.dumps(config | {"init_lora_weights": True}))
+        if kind == "renamed":
+            weights = load_file(adapter / "adapter_model.safetensors")
+            renamed = {key.replace(".layers.", ".blocks."): value for key, value in weights.items()}
+            save_file(renamed, adapter / "adapter_model.safetensors")
+        spec = ModelSpec(name=f"tiny-{kind}", backend="transformers", base=str(tiny.base), adapter=str(adapter))
+        adapters[kind] = TransformersBackend(spec, BackendContext(tmp_path))
+    adapters["intact"].load_model()
+    assert adapters["intact"].adapter_effect["max_logit_difference"] > 0.01
+    with pytest.raises(ModelSourceError, match=r"^model tiny-renamed: adapter .* changes no logit"):
+        adapters["renamed"].load_model()

@@ -21,6 +21,7 @@ class TinyModels:
     lora: Path
     rslora: Path
     other_lora: Path  # same shape as `lora`, other random weights
+    zero_lora: Path  # peft's default initialisation (B = 0): changes nothing, must be refused
 
 
 def smollm2_tokenizer() -> Any:
@@ -59,8 +60,9 @@ def build_base(directory: Path, tokenizer: Any, seed: int = 0) -> Path:
     return directory
 
 
-def build_adapter(directory: Path, base: Path, seed: int, use_rslora: bool) -> Path:
-    """A LoRA adapter with random A and B (peft's `init_lora_weights=False`), so it changes outputs."""
+def build_adapter(directory: Path, base: Path, seed: int, use_rslora: bool, untrained: bool = False) -> Path:
+    """A LoRA adapter with random A and B (peft's `init_lora_weights=False`), so it changes outputs; or,
+    `untrained`, with peft's default initialisation (B = 0), which changes nothing."""
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
@@ -72,7 +74,7 @@ def build_adapter(directory: Path, base: Path, seed: int, use_rslora: bool) -> P
         lora_alpha=LORA_ALPHA,
         target_modules=TARGETS,
         use_rslora=use_rslora,
-        init_lora_weights=False,
+        init_lora_weights=untrained,
         task_type="CAUSAL_LM",
     )
     peft_model = get_peft_model(model, config)
@@ -90,6 +92,7 @@ def build_tiny_models(root: Path) -> TinyModels:
         lora=build_adapter(root / "tiny-lora", base, seed=1, use_rslora=False),
         rslora=build_adapter(root / "tiny-rslora", base, seed=1, use_rslora=True),
         other_lora=build_adapter(root / "tiny-lora-other", base, seed=2, use_rslora=False),
+        zero_lora=build_adapter(root / "tiny-lora-zero", base, seed=3, use_rslora=False, untrained=True),
     )
 
 
@@ -105,6 +108,8 @@ def models_file(path: Path, tiny: TinyModels, max_new_tokens: int = 8) -> Path:
         "tiny-rslora": {"base": tiny.base, "adapter": tiny.rslora},
         "tiny-rslora-merged": {"base": tiny.base, "adapter": tiny.rslora, "merge_adapter": True},
         "tiny-lora-renamed": {"base": tiny.base, "adapter": tiny.lora},
+        "tiny-lora-zero": {"base": tiny.base, "adapter": tiny.zero_lora},
+        "tiny-lora-zero-merged": {"base": tiny.base, "adapter": tiny.zero_lora, "merge_adapter": True},
         "tiny-4bit": {"base": tiny.base, "quantization": "bnb-4bit"},
         "tiny-4bit-lora": {"base": tiny.base, "adapter": tiny.lora, "quantization": "bnb-4bit"},
         "tiny-unsloth": {"backend": "unsloth", "base": tiny.base, "adapter": tiny.lora},
