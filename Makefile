@@ -8,7 +8,7 @@ DEV_STAMP := $(VENV)/.lorabench-dev-installed
 MODEL ?= smollm2
 PYTEST_ARGS ?=
 
-.PHONY: setup setup-dev bench test lint perf clean
+.PHONY: setup setup-dev bench test lint perf gpu-check clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,13 @@ test: setup-dev
 
 perf: setup
 	$(BIN)/python -m fixtures.perf
+
+# The GPU path end to end, offline, in minutes (fixtures/gpu_check.py): engines not installed are skipped;
+# without CUDA it stops with one line. Run it from the environment that has the GPU engines installed
+# (README, GPU): PYTHON_GPU=.venv-vllm/bin/python make gpu-check for vLLM's.
+PYTHON_GPU ?= $(BIN)/python
+gpu-check: setup
+	$(PYTHON_GPU) -m fixtures.gpu_check $(GPU_CHECK_ARGS)
 
 clean:
 	rm -rf .lorabench reports .pytest_cache
