@@ -13,6 +13,8 @@ import pytest
 
 from fixtures.backends.base import BackendContext
 from fixtures.backends.vllm_engine import VllmSetupError
+from fixtures.cases import CATEGORIES
+from fixtures.generation import ModelRun
 from fixtures.registry import Registry, build_backend
 from fixtures.session import BenchmarkSession, Settings
 from tests import fake_vllm
@@ -184,6 +186,18 @@ def test_different_engine_keys_get_their_own_engines(vllm, tiny: TinyModels, tmp
     assert len(vllm.engines) == 2 and vllm.engines[1].arguments["tensor_parallel_size"] == 2
 
 
+def test_an_entry_alone_gets_an_engine_without_lora_as_the_judge_does(vllm, registry: Registry, tmp_path: Path) -> None:
+    """The judge's path: a backend built outside any run (no peers), answering through generate_stream."""
+    backend = build_backend(registry.resolve("tiny-vllm"), BackendContext(tmp_path))
+    deterministic = [c for c in SMALL_SET if not c["category"].startswith("judge")]
+    run = ModelRun(backend, None, deterministic, None, False, {c: 6 for c in CATEGORIES})
+    run.generate_all()
+    assert len(run.answers) == len(deterministic) and len(vllm.calls) == 1
+    assert "enable_lora" not in vllm.engines[0].arguments and set(vllm.calls[0]["loras"]) == {None}
+    backend.close()
+    assert vllm.engines[0].shut_down
+
+
 def test_missing_vllm_is_one_line(registry: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "vllm", None)
     session = session_for(registry, ["tiny-vllm"], tmp_path)
@@ -223,3 +237,21 @@ def test_the_command_line_run_loads_one_engine_for_three_models(
         report = json.loads((tmp_path / "reports" / f"{name}.json").read_text(encoding="utf-8"))
         assert report["model"]["backend"] == "vllm" and len(report["cases"]) == 5
     shutil.rmtree(tmp_path / "reports")
+
+
+def test_vllm_installs_into_the_harness_environment() -> None:
+    """requirements-vllm.txt goes into the same environment as requirements.txt: it must not move torch, and
+    its transformers range must meet ours (vllm 0.32.0 needs >= 5.16.1; unsloth and we allow <= 5.17.0)."""
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    def requirements(path: Path) -> dict[str, Requirement]:
+        lines = [line.split("#")[0].strip() for line in path.read_text(encoding="utf-8").splitlines()]
+        return {(r := Requirement(line)).name.lower(): r for line in lines if line and not line.startswith("-")}
+
+    repo = Path(__file__).resolve().parent.parent
+    ours, vllm = requirements(repo / "requirements.txt"), requirements(repo / "requirements-vllm.txt")
+    assert "torch" not in vllm and str(vllm["vllm"].specifier) == "==0.32.0"
+    candidates = [f"5.{minor}.{patch}" for minor in range(15, 25) for patch in range(3)]
+    common = [v for v in candidates if v in ours["transformers"].specifier and v in vllm["transformers"].specifier]
+    assert common and all(Version(v) >= Version("5.16.1") for v in common)
