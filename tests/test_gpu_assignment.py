@@ -7,12 +7,14 @@ import json
 import subprocess
 from pathlib import Path
 
+import numpy  # noqa: F401  - imported before the in-process pytester run, which unloads what it imported
 import pytest
 
 from fixtures import gpu_assignment
 from fixtures.gpu_assignment import assign_worker_gpus, gpus_for_worker, worker_index
 from fixtures.joint_generation import engine_groups
 from fixtures.model_spec import ModelSpec
+from fixtures.xdist_scheduling import item_scopes
 from tests.conftest import write_script
 
 
@@ -80,4 +82,8 @@ def test_models_sharing_a_vllm_engine_are_scheduled_together() -> None:
         ModelSpec("tp2", "vllm", base="b", options={"tensor_parallel_size": 2}),
         ModelSpec("hf", "transformers", base="b"),
     ]
-    assert engine_groups(specs) == {"base": "base", "lora": "base"}
+    groups = engine_groups(specs)
+    assert groups == {"base": "base", "lora": "base"}
+    scopes = item_scopes([spec.name for spec in specs], ["math-001"], groups)
+    assert scopes["lora-math-001"] == scopes["base-math-001"] == "base"
+    assert (scopes["alone-math-001"], scopes["hf-no-cases"]) == ("alone", "hf")
