@@ -235,7 +235,7 @@ def test_the_command_line_run_loads_one_engine_for_three_models(
     assert len(vllm.calls[0]["prompts"]) == 3 * 5
     for name in NAMES:
         report = json.loads((tmp_path / "reports" / f"{name}.json").read_text(encoding="utf-8"))
-        assert report["model"]["backend"] == "vllm" and len(report["cases"]) == 5
+        assert report["model"]["backend"] == "vllm" and len(report["cases"]) == 5 and report["model"]["loaded"]
     shutil.rmtree(tmp_path / "reports")
 
 
