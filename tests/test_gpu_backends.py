@@ -64,7 +64,7 @@ def test_unsloth_loads_and_generates(registry: Registry, tmp_path: Path) -> None
 def test_vllm_answers_base_and_adapters_in_one_pass_like_transformers(small_cases: Path, tmp_path: Path) -> None:
     """The GPU check on a small model: vLLM with every adapter in one pass, rsLoRA at alpha/sqrt(r), adapters
     effective, next to transformers (the check's rules; exit 0)."""
-    pytest.importorskip("vllm", reason="pip install -r requirements-vllm.txt (its own environment)")
+    pytest.importorskip("vllm", reason="pip install -r requirements-vllm.txt")
     from fixtures import gpu_check
 
     engines = "transformers-bf16,vllm-bf16"
