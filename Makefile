@@ -8,7 +8,7 @@ DEV_STAMP := $(VENV)/.lorabench-dev-installed
 MODEL ?= smollm2
 PYTEST_ARGS ?=
 
-.PHONY: setup setup-dev bench test lint perf clean
+.PHONY: setup setup-dev setup-gpu bench test lint perf gpu-check clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ $(DEV_STAMP): $(STAMP) requirements-dev.txt
 setup: $(STAMP)
 setup-dev: $(DEV_STAMP)
 
+# CUDA machines: bitsandbytes + unsloth (requirements-gpu.txt) and vLLM (requirements-vllm.txt), in .venv.
+setup-gpu: $(STAMP) requirements-gpu.txt requirements-vllm.txt
+	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-gpu.txt -r requirements-vllm.txt
+
 # A benchmark run with failing cases is a result, not an error: exit 0 when pytest ran (exit 0 or 1).
 bench: setup
 	$(BIN)/python -m pytest benchmarks --model $(MODEL) $(PYTEST_ARGS); status=$$?; \
@@ -40,6 +44,11 @@ test: setup-dev
 
 perf: setup
 	$(BIN)/python -m fixtures.perf
+
+# The GPU path end to end, offline, in minutes (fixtures/gpu_check.py): engines not installed (make setup-gpu)
+# are skipped; without CUDA it stops with one line.
+gpu-check: setup
+	$(BIN)/python -m fixtures.gpu_check $(GPU_CHECK_ARGS)
 
 clean:
 	rm -rf .lorabench reports .pytest_cache

@@ -59,3 +59,14 @@ def test_unsloth_loads_and_generates(registry: Registry, tmp_path: Path) -> None
     pytest.importorskip("unsloth", reason="pip install -r requirements-gpu.txt")
     answers = _answers(registry, "tiny-unsloth", tmp_path)
     assert len(answers) == len(DETERMINISTIC) and all(isinstance(text, str) for text in answers.values())
+
+
+def test_vllm_answers_base_and_adapters_in_one_pass_like_transformers(small_cases: Path, tmp_path: Path) -> None:
+    """The GPU check on a small model: vLLM with every adapter in one pass, rsLoRA at alpha/sqrt(r), adapters
+    effective, next to transformers (the check's rules; exit 0)."""
+    pytest.importorskip("vllm", reason="pip install -r requirements-vllm.txt")
+    from fixtures import gpu_check
+
+    engines = "transformers-bf16,vllm-bf16"
+    arguments = ["--shape", "small", "--engines", engines, "--max-new-tokens", "8", "--cases-dir", str(small_cases)]
+    assert gpu_check.main([*arguments, "--workdir", str(tmp_path)]) == 0

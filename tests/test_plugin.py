@@ -101,7 +101,7 @@ def test_unknown_model_is_one_line_listing_known_names(pytester: pytest.Pytester
     result = pytester.runpytest(*bench_args, "--model=gpt-17")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
-        ["ERROR: --model 'gpt-17' is not a known model; known: finance, llama-3.2-1b, llama-3.2-3b, *, smollm2, *"]
+        ["ERROR: --model 'gpt-17' is not a known model; known: finance, finance-vllm, llama-3.2-1b, *, smollm2, *"]
     )
 
 

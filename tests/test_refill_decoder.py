@@ -201,3 +201,41 @@ def test_a_prompt_shares_only_what_a_stored_prompt_has_already_run(cpu_model) ->
     cache, shared = store.start([*stored[:25], 1, 2], config)
     assert shared == 10
     assert cache.layers[1].keys[0, 1, :, 0].tolist() == list(range(10))
+
+
+@pytest.fixture(scope="module")
+def sdpa_model():
+    return _tiny_llama("sdpa")
+
+
+@pytest.mark.parametrize("prefill_tokens", [1, 40, 16384], ids=["one-prompt-a-call", "similar-lengths", "all-at-once"])
+def test_the_gpu_path_prefills_waiting_prompts_in_left_padded_batches(sdpa_model, prefill_tokens: int) -> None:
+    """The CUDA path run on CPU (transformers' sdpa attention): batched prefill gives generate's tokens,
+    in fewer model calls than prompts when the budget allows."""
+    from fixtures.backends import batch_prefill
+
+    calls: list[list[int]] = []
+    original = batch_prefill.prefill_batch
+
+    def counting(model, prompts):
+        calls.append([len(prompt) for prompt in prompts])
+        return original(model, prompts)
+
+    decoder = RefillDecoder(sdpa_model, frozenset({END}), 16, prefill_tokens=prefill_tokens)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(batch_prefill, "prefill_batch", counting)
+        _assert_same_tokens_as_generate(decoder)
+    assert sum(len(batch) for batch in calls) == len(_prompts())
+    assert all(batch == sorted(batch) for batch in calls), "each batch holds prompts sorted by length"
+    if prefill_tokens == 16384:
+        assert len(calls) == 1
+    elif prefill_tokens == 40:
+        assert 1 < len(calls) < len(_prompts()) and all(len(b) * max(b) <= 40 or len(b) == 1 for b in calls)
+
+
+def test_length_batches_fit_the_budget() -> None:
+    from fixtures.backends.batch_prefill import length_batches
+
+    prompts = [[1] * n for n in (5, 50, 3, 9, 8, 2)]
+    batches = list(length_batches(prompts, 20))
+    assert [[len(prompts[i]) for i in batch] for batch in batches] == [[2, 3, 5], [8, 9], [50]]

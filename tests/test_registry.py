@@ -48,7 +48,7 @@ def test_user_file_adds_and_overrides_entries(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ('[m]\nbase = "x/y"\n', "mine.toml: model 'm': no backend key"),
-        ('[m]\nbackend = "vllm"\n', "mine.toml: model 'm': backend must be one of transformers"),
+        ('[m]\nbackend = "tensorrt"\n', "mine.toml: model 'm': backend must be one of transformers"),
         ('[m]\nbackend = "transformers"\nadaptor = "x/y"\n', "mine.toml: model 'm': unknown key 'adaptor'"),
         ('[m]\nbackend = "transformers"\nquantization = "int8"\n', "model 'm': quantization must be one of none"),
         ('[m]\nbackend = "transformers"\nbatch_size = 0\n', "model 'm': batch_size must be at least 1"),
@@ -93,7 +93,7 @@ def test_model_given_as_path(tmp_path: Path) -> None:
 
 
 def test_unknown_model_lists_known_names() -> None:
-    with pytest.raises(UnknownModelError, match=r"'gpt-17' is not a known model; known: finance, llama-3.2-1b"):
+    with pytest.raises(UnknownModelError, match=r"'gpt-17' is not a known model; known: finance, finance-vllm, llama"):
         Registry.load().resolve("gpt-17")
 
 
