@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from benchmarks.graders import grade_choice
+from benchmarks.graders import grade, grade_choice
 
 CASE = {
     "id": "mcq-x",
@@ -152,3 +152,12 @@ def test_option_text_needs_exactly_one_option_and_prefers_the_longer_text() -> N
 def test_verdict_is_json_serialisable() -> None:
     for output in ["Answer: B", "A or B", "nothing"]:
         json.dumps(grade_choice(CASE, output).to_dict())
+
+
+def test_an_option_inside_another_options_text_is_set_aside() -> None:
+    """The option "Paris, Texas" contains "Paris": answering the longer one is not a hedge between the two."""
+    towns = {**CASE, "answer": "B", "options": {"A": "Paris", "B": "Paris, Texas", "C": "Austin", "D": "Dallas"}}
+    verdict = grade(towns, "It is Paris, Texas, of course.")
+    assert verdict.passed and verdict.extracted == "B", verdict.reason
+    assert verdict.reason == 'chose B from the output "It is Paris, Texas, of course.": correct'
+    assert grade(towns, "It is Paris, the one in France.").extracted == "A"

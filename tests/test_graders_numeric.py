@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from benchmarks.graders import grade_numeric
+from benchmarks.graders import grade, grade_numeric
 from benchmarks.graders.numbers import numbers_in
 
 CASE = {"id": "math-x", "category": "math", "answer": 42}
@@ -166,3 +166,11 @@ def test_verdict_is_json_serialisable() -> None:
         json.dumps(grade_numeric(CASE, output).to_dict())
     assert grade_numeric(CASE, "Answer: 42.0").extracted == 42
     assert isinstance(grade_numeric(CASE, "Answer: 42.0").extracted, int)
+
+
+def test_a_chain_of_equalities_is_graded_by_its_final_result() -> None:
+    """`x = 6 × 7 = 42` states 42: the number after the last `=`, not the 6 after the first one."""
+    verdict = grade(case(42), "6 times 7.\nAnswer: x = 6 × 7 = 42")
+    assert verdict.passed and verdict.extracted == 42, verdict.reason
+    assert verdict.reason == 'expected 42, extracted 42 from "Answer: x = 6 × 7 = 42"'
+    assert not grade(case(6), "Answer: x = 6 × 7 = 42").passed

@@ -286,3 +286,20 @@ def test_json_literals_inside_a_pythonic_call_are_read_as_json() -> None:
     ]
     with pytest.raises(CallParseError, match="'maybe' is not a JSON-like literal"):
         parse_calls("[f(flag=maybe)]")
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        '<tool_call>\n[get_weather(city="Oslo"),\n get_time(timezone="CET")]\n</tool_call>\nBoth are needed.',
+        "<tool_call>" + json.dumps(call("get_weather", city="Oslo")) + "</tool_call>\n"
+        "<tool_call>" + json.dumps(call("get_time", timezone="cet")) + "</tool_call>\n"
+        'The reply will look like {"name": "get_time", "arguments": {"timezone": "CET"}, "time": "09:00"}.',
+    ],
+)
+def test_a_tool_call_block_ends_at_its_closing_tag(output: str) -> None:
+    """What follows `</tool_call>` is prose, not more of the call: it neither breaks the block's calls nor
+    adds calls of its own."""
+    verdict = grade_tool_calls(PARALLEL, output)
+    assert verdict.passed, verdict.reason
+    assert sorted(c["name"] for c in verdict.extracted) == ["get_time", "get_weather"]

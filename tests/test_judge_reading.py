@@ -22,6 +22,8 @@ CASE = next(case for case in SMALL_SET if case["category"] == "judge_finetome")
         ("Feedback: ok [RESULT] 4\nI hope this helps, let me know!", 4, "[RESULT]"),
         ("First [RESULT] 2 ... on reflection the rubric says [RESULT] 3", 3, "[RESULT]"),
         ("The answer misses the base case.\nScore: 2", 2, "Score:"),
+        # A "Score:" in the reasoning does not outrank the closing tag, wherever it stands.
+        ("Score: 2 at first sight, but the base case is there. [RESULT] 4", 4, "[RESULT]"),
         ("Final score is 5 out of 5.", 5, "Score:"),
     ],
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fixtures.report import expected_text, summarize, summary_lines
 from tests.conftest import SMALL_SET
 
@@ -47,3 +49,18 @@ def test_expected_text_per_category() -> None:
     assert expected_text({**fc, "expected_calls": []}) == "no tool call"
     assert expected_text(situational) == "one of: cinema | movie theater"
     assert expected_text(judge) == "judge score ≥ 4"
+
+
+def test_the_judge_score_interval_in_the_report_is_at_95_percent() -> None:
+    """400 judged answers, half scored 1 and half 5: the mean is 1 + 4 * Binomial(400, 1/2) / 400 under
+    resampling, so its 95% percentile interval is [2.8, 3.2] (the construction and its source are in
+    tests/test_statistics.py); a 90% one would be [2.84, 3.16]."""
+    records = [
+        {"category": "judge_finance", "outcome": "passed" if score == 5 else "failed", "judge": {"score": score}}
+        for score in [1, 5] * 200
+    ]
+    judge = summarize(records)["by_category"]["judge_finance"]["judge"]
+    assert judge["judged"] == 400 and judge["mean_score"] == 3.0
+    assert judge["ci95"] == pytest.approx([2.8, 3.2], abs=0.02)
+    lines = summary_lines("tiny", summarize(records), None)
+    assert lines[-1].startswith("  judge_finance: mean judge score 3.00 (95% CI ")
