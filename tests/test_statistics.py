@@ -136,3 +136,25 @@ def test_paired_bootstrap_is_second_minus_first_with_a_95_percent_interval() -> 
     assert mean == 0.5 and (low, high) == pytest.approx((0.45, 0.55), abs=0.005) and p < 0.001
     mean, low, high, _ = paired_bootstrap(HALVES, [0.0] * len(HALVES))
     assert mean == -0.5 and (low, high) == pytest.approx((-0.55, -0.45), abs=0.005)
+
+
+def test_paired_bootstrap_p_value_is_twice_the_resampled_tail_beyond_zero() -> None:
+    """Differences of +1 (11 cases) and -1 (9 cases): a resampled mean is <= 0 exactly when at most 10 of 20
+    draws are +1, so the ideal two-sided bootstrap p-value is 2 * P(Binomial(20, 0.55) <= 10) = 0.817 (a
+    resample whose mean is exactly 0 counts against the difference). Swapped, the same p with the sign flipped."""
+    plus_minus = [1.0] * 11 + [-1.0] * 9
+    ideal = 2 * sum(math.comb(20, k) * 0.55**k * 0.45 ** (20 - k) for k in range(11))
+    assert ideal == pytest.approx(0.8173, abs=1e-4)
+    mean, _, _, p = paired_bootstrap([0.0] * 20, plus_minus)
+    assert mean == pytest.approx(0.1) and p == pytest.approx(ideal, abs=0.05)
+    mean, _, _, p = paired_bootstrap(plus_minus, [0.0] * 20)
+    assert mean == pytest.approx(-0.1) and p == pytest.approx(ideal, abs=0.05)
+    balanced = [1.0] * 10 + [-1.0] * 10  # no difference on average, though every case differs
+    assert paired_bootstrap([0.0] * 20, balanced)[0] == 0.0 and paired_bootstrap([0.0] * 20, balanced)[3] == 1.0
+
+
+def test_bootstrap_results_are_reproducible() -> None:
+    """A fixed seed: the same reports give the same intervals and p-values on every run."""
+    first, second = [1.0, 3.0, 2.0, 5.0, 4.0, 2.0], [2.0, 3.0, 4.0, 4.0, 5.0, 1.0]
+    assert paired_bootstrap(first, second) == paired_bootstrap(first, second)
+    assert mean_with_ci(second) == mean_with_ci(second)
