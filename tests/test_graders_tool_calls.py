@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.graders import grade_tool_calls
+from benchmarks.graders import grade, grade_tool_calls
 from benchmarks.graders.call_parsing import CallParseError, parse_calls
 
 
@@ -303,3 +303,146 @@ def test_a_tool_call_block_ends_at_its_closing_tag(output: str) -> None:
     verdict = grade_tool_calls(PARALLEL, output)
     assert verdict.passed, verdict.reason
     assert sorted(c["name"] for c in verdict.extracted) == ["get_time", "get_weather"]
+
+
+BARE = {
+    **CASE,
+    "tools": [WEATHER["function"], {"name": "ping", "description": "Ping."}],  # definitions without the wrapper
+    "expected_calls": [{"name": "ping", "arguments": {}}],
+}
+LEFT_OUT = {**CASE, "expected_calls": [{"name": "get_weather", "arguments": {"city": ["Paris"], "unit": [None]}}]}
+PARIS_3 = json.dumps(call("get_weather", city="Paris", days=3))
+
+
+@pytest.mark.parametrize(
+    ("case", "output", "passed", "reason", "calls"),
+    [
+        (NO_CALL, "It is sunny, I think.", True, "answered in plain text without calling a tool, as expected", 0),
+        (
+            NO_CALL,
+            PARIS_3,
+            False,
+            'no tool fits this request, but the model called get_weather(city="Paris", days=3)',
+            1,
+        ),
+        (CASE, "", False, "no tool call found in 'an empty output'", 0),
+        (
+            CASE,
+            json.dumps(call("get_forecast", city="Paris")),
+            False,
+            "invalid call: unknown function 'get_forecast' (tools: get_weather, get_time)",
+            1,
+        ),
+        (
+            {**BARE, "tools": []},
+            '{"name": "pong", "arguments": {}}',
+            False,
+            "invalid call: unknown function 'pong' (tools: none)",
+            1,
+        ),
+        (
+            CASE,
+            json.dumps(call("get_weather", city="Paris", days=0)),
+            False,
+            "invalid call: get_weather: days: 0 is less than the minimum of 1",
+            1,
+        ),
+        (
+            CASE,
+            '{"name": "get_weather", "arguments": ""}',
+            False,
+            "invalid call: get_weather: arguments: 'city' is a required property",
+            1,
+        ),
+        (
+            CASE,
+            json.dumps(call("get_weather", city="Lyon", days=3)),
+            False,
+            'get_weather: city="Lyon" is not one of ["Paris", "Paris, France"]',
+            1,
+        ),
+        (CASE, json.dumps(call("get_weather", city="Paris")), False, "get_weather: missing argument 'days'", 1),
+        (
+            CASE,
+            json.dumps(call("get_weather", city="Paris", days=3, hourly=True)),
+            False,
+            "get_weather: unexpected argument 'hourly'",
+            1,
+        ),
+        (
+            LEFT_OUT,
+            json.dumps(call("get_weather", city="Paris", unit="celsius")),
+            False,
+            "get_weather: argument 'unit' should be left out, got \"celsius\"",
+            1,
+        ),
+        (
+            PARALLEL,
+            json.dumps(call("get_weather", city="Oslo")),
+            False,
+            "missing call to get_time (made 1 call(s), expected 2)",
+            1,
+        ),
+        (
+            PARALLEL,
+            json.dumps([call("get_weather", city="Bergen"), call("get_time", timezone="CET")]),
+            False,
+            'get_weather: city="Bergen" is not one of ["Oslo"]',
+            2,
+        ),
+        (BARE, "[ping()]", True, "called ping() as expected", 1),
+        (
+            BARE,
+            '{"name": "pong", "arguments": {}}',
+            False,
+            "invalid call: unknown function 'pong' (tools: get_weather, ping)",
+            1,
+        ),
+        (
+            CASE,
+            json.dumps(
+                {
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": json.dumps({"city": "Paris", "days": 3})},
+                }
+            ),
+            True,
+            'called get_weather(city="Paris", days=3) as expected',
+            1,
+        ),
+        (
+            NO_CALL,
+            '{"name": "get_weather", "arguments": [1]}',
+            False,
+            "unreadable tool call: the arguments of get_weather must be an object, not list",
+            None,
+        ),
+        (
+            CASE,
+            '[get_weather(city="Paris", **extra)]',
+            False,
+            "unreadable tool call: get_weather: '**' or a repeated keyword is not a plain argument list",
+            None,
+        ),
+        (
+            CASE,
+            "[get_weather(city={1, 2})]",
+            False,
+            "unreadable tool call: argument value '{1, 2}' is not a JSON-like literal",
+            None,
+        ),
+        (
+            CASE,
+            '[tools.get_weather(city="Paris", days=3)]',
+            False,
+            "invalid call: unknown function 'tools.get_weather' (tools: get_weather, get_time)",
+            1,
+        ),
+    ],
+)
+def test_the_verdict_a_user_reads(case: dict, output: str, passed: bool, reason: str, calls: int | None) -> None:
+    """Outcome and reason exactly as the report shows them, and the calls that were read (none when the output
+    could not be read as calls)."""
+    verdict = grade(case, output)
+    assert (verdict.passed, verdict.reason) == (passed, reason)
+    assert verdict.extracted is None if calls is None else len(verdict.extracted) == calls
