@@ -69,6 +69,8 @@ def test_cache_round_trip_in_wal_mode(tmp_path: Path) -> None:
     assert (found["k1"].text, found["k1"].finish_reason, found["k1"].from_cache) == ("hello", "length", True)
     mode = sqlite3.connect(tmp_path / "c.sqlite").execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
+    row = sqlite3.connect(tmp_path / "c.sqlite").execute("SELECT model_identity, prompt, params FROM generations")
+    assert row.fetchone() == ("model", "prompt", json.dumps(GenerationParams(8).to_dict())), "inspectable rows"
 
 
 def test_a_look_up_of_many_keys_finds_every_one(tmp_path: Path) -> None:

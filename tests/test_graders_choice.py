@@ -183,6 +183,24 @@ LONG = "The answer is clearly the city of light, which I believe is option (B) P
             LONG,
             Verdict(True, 'chose B from "answer is clearly the city of light, which I believe is opt…": correct', "B"),
         ),
+        (
+            "Let me think.\nB - the French capital",
+            Verdict(True, 'chose B from the output "Let me think. B - the French capital": correct', "B"),
+        ),
+        ("A good guess is (B)", Verdict(True, 'chose B from the output "A good guess is (B)": correct', "B")),
+        ("Answer: X", Verdict(False, "expected B, but no option letter found in 'Answer: X'")),
+        (
+            "Option A is tempting, but the correct option is B.",
+            Verdict(True, 'chose B from "correct option is B.": correct', "B"),
+        ),
+        (
+            "Paris is the capital of France, and this long sentence keeps going on and on",
+            Verdict(
+                True,
+                'chose B from the output "Paris is the capital of France, and this long sentence keep…": correct',
+                "B",
+            ),
+        ),
     ],
 )
 def test_the_verdict_a_user_reads(output: str, verdict: Verdict) -> None:

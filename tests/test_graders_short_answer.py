@@ -127,6 +127,12 @@ LONG = "She went somewhere after paying for a very long and complicated evening 
             False,
             'the output (no Answer line) "She was at home." names none of the accepted answers ("cinema")',
         ),
+        (
+            {"accepted": ["The Hague"]},
+            "Answer: Hague.",
+            True,
+            'the Answer line "Hague." names the accepted answer "The Hague"',
+        ),
         ({"accepted": ["cinema"]}, "Answer: ...", False, "the Answer line is empty"),
         ({"accepted": ["cinema"]}, " \n", False, "the output (no Answer line) is empty"),
         (

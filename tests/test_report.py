@@ -64,3 +64,9 @@ def test_the_judge_score_interval_in_the_report_is_at_95_percent() -> None:
     assert judge["ci95"] == pytest.approx([2.8, 3.2], abs=0.02)
     lines = summary_lines("tiny", summarize(records), None)
     assert lines[-1].startswith("  judge_finance: mean judge score 3.00 (95% CI ")
+
+
+def test_judge_means_are_rounded_to_three_decimals_in_the_report() -> None:
+    records = [{"category": "judge_finetome", "outcome": "passed", "judge": {"score": s}} for s in (5, 2, 4)]
+    judge = summarize(records)["by_category"]["judge_finetome"]["judge"]
+    assert judge["mean_score"] == 3.667 and all(round(bound, 3) == bound for bound in judge["ci95"])
