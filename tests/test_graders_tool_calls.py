@@ -438,6 +438,61 @@ PARIS_3 = json.dumps(call("get_weather", city="Paris", days=3))
             "invalid call: unknown function 'tools.get_weather' (tools: get_weather, get_time)",
             1,
         ),
+        (
+            NO_CALL,
+            '{"type": "function", "id": "call_1"}',
+            True,
+            "answered in plain text without calling a tool, as expected",
+            0,
+        ),
+        (
+            {k: v for k, v in NO_CALL.items() if k != "tools"},
+            "Plain text.",
+            True,
+            "answered in plain text without calling a tool, as expected",
+            0,
+        ),
+        (
+            CASE,
+            json.dumps(
+                {"type": "function", "id": "c1", "index": 0, "function": call("get_weather", city="Paris", days=3)}
+            ),
+            True,
+            'called get_weather(city="Paris", days=3) as expected',
+            1,
+        ),
+        (BARE, '{"name": "ping"}', True, "called ping() as expected", 1),
+        (BARE, '{"name": "ping", "arguments": null}', True, "called ping() as expected", 1),
+        (
+            CASE,
+            json.dumps({**call("get_weather", city="Paris", days=3), "confidence": 0.9}),
+            True,
+            'called get_weather(city="Paris", days=3) as expected',
+            1,
+        ),
+        (
+            CASE,
+            json.dumps({"name": "get_weather", "parameters": {"city": "Paris", "days": 3}, "confidence": 0.9}),
+            True,
+            'called get_weather(city="Paris", days=3) as expected',
+            1,
+        ),
+        (CASE, "In {this} case: " + PARIS_3, True, 'called get_weather(city="Paris", days=3) as expected', 1),
+        (
+            CASE,
+            "[__import__('os').system(command='ls')]",
+            False,
+            "unreadable tool call: \"__import__('os').system(command='ls')\" is not a call by name with keyword"
+            " arguments",
+            None,
+        ),
+        (
+            PARALLEL,
+            json.dumps([call("get_weather", city="Oslo"), call("get_time", timezone="CET")]),
+            True,
+            'called get_weather(city="Oslo"), get_time(timezone="CET") as expected',
+            2,
+        ),
     ],
 )
 def test_the_verdict_a_user_reads(case: dict, output: str, passed: bool, reason: str, calls: int | None) -> None:
@@ -446,3 +501,50 @@ def test_the_verdict_a_user_reads(case: dict, output: str, passed: bool, reason:
     verdict = grade(case, output)
     assert (verdict.passed, verdict.reason) == (passed, reason)
     assert verdict.extracted is None if calls is None else len(verdict.extracted) == calls
+
+
+ANYTHING = tool("store", {"value": {}, "place": {"type": "object", "properties": {"city": {"type": "string"}}}}, [])
+
+
+@pytest.mark.parametrize(
+    ("given", "accepted", "passed"),
+    [
+        (1e12 + 0.5, 1e12, True),  # numbers by value, up to float noise relative to their size
+        (1.0 + 1.5e-9, 1.0, False),  # beyond the noise of a number near 1
+        (None, "x", False),
+        (["x"], [None], False),
+        (["a"], "a", False),  # a list is not a string, even with the same content
+        ({"a": 1}, "a", False),
+        ({"a": 1.0}, {"a": 1}, True),
+        ([1, "B"], [1.0, "b"], True),
+    ],
+)
+def test_argument_values_compare_by_value_and_type(given: object, accepted: object, passed: bool) -> None:
+    """An argument whose schema allows any value: what counts as the accepted value."""
+    case = {**CASE, "tools": [ANYTHING], "expected_calls": [{"name": "store", "arguments": {"value": [accepted]}}]}
+    verdict = grade(case, json.dumps(call("store", value=given)))
+    assert verdict.passed is passed, verdict.reason
+
+
+def test_a_schema_error_names_the_nested_argument() -> None:
+    case = {
+        **CASE,
+        "tools": [ANYTHING],
+        "expected_calls": [{"name": "store", "arguments": {"place": [{"city": "Oslo"}]}}],
+    }
+    verdict = grade(case, json.dumps(call("store", place={"city": 5})))
+    assert verdict.reason == "invalid call: store: place.city: 5 is not of type 'string'"
+
+
+def test_a_call_that_fits_two_expected_calls_goes_where_it_is_needed() -> None:
+    """Expected: weather in Oslo, and weather in Oslo or Bergen. Called: Oslo, Bergen. The Oslo call must pair
+    with the first expectation, the Bergen one with the second: a full pairing exists, so the case passes."""
+    case = {
+        **CASE,
+        "expected_calls": [
+            {"name": "get_weather", "arguments": {"city": ["Oslo"]}},
+            {"name": "get_weather", "arguments": {"city": ["Oslo", "Bergen"]}},
+        ],
+    }
+    output = json.dumps([call("get_weather", city="Oslo"), call("get_weather", city="Bergen")])
+    assert grade(case, output).passed, grade(case, output).reason
