@@ -70,3 +70,16 @@ def test_judge_means_are_rounded_to_three_decimals_in_the_report() -> None:
     records = [{"category": "judge_finetome", "outcome": "passed", "judge": {"score": s}} for s in (5, 2, 4)]
     judge = summarize(records)["by_category"]["judge_finetome"]["judge"]
     assert judge["mean_score"] == 3.667 and all(round(bound, 3) == bound for bound in judge["ci95"])
+
+
+def test_expected_text_of_several_calls_and_of_keywords() -> None:
+    """The report's "expected" column for parallel calls and for a situational case with both rules."""
+    calls = [
+        {"name": "get_weather", "arguments": {"city": ["Oslo"]}},
+        {"name": "get_time", "arguments": {"timezone": ["CET"]}},
+    ]
+    parallel = {"category": "function_calling", "expected_calls": calls}
+    assert expected_text(parallel) == "get_weather(city∈['Oslo']); get_time(timezone∈['CET'])"
+    both = {"category": "situational", "accepted": ["cinema"], "required_keywords": ["film", "ticket"]}
+    assert expected_text(both) == "one of: cinema or all of: film, ticket"
+    assert expected_text({"category": "situational", "required_keywords": ["umbrella"]}) == "all of: umbrella"
