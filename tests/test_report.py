@@ -83,3 +83,20 @@ def test_expected_text_of_several_calls_and_of_keywords() -> None:
     both = {"category": "situational", "accepted": ["cinema"], "required_keywords": ["film", "ticket"]}
     assert expected_text(both) == "one of: cinema or all of: film, ticket"
     assert expected_text({"category": "situational", "required_keywords": ["umbrella"]}) == "all of: umbrella"
+
+
+def test_the_terminal_table_a_user_reads() -> None:
+    records = [{"category": "math", "outcome": o} for o in ("passed", "passed", "failed", "skipped", "error")]
+    records += [
+        {"category": "judge_finance", "outcome": "passed", "judge": {"score": 5}},
+        {"category": "judge_finance", "outcome": "failed", "judge": {"score": 2}},
+        {"category": "judge_finance", "outcome": "skipped"},
+    ]
+    assert summary_lines("tiny", summarize(records), None) == [
+        "lorabench: tiny",
+        "  category            passed  graded    rate  skipped  errors",
+        "  math                     2       3   66.7%        1       1",
+        "  judge_finance            1       2   50.0%        1       0",
+        "  overall                  3       5   60.0%        2       1",
+        "  judge_finance: mean judge score 3.50 (95% CI 2.00-5.00) over 2 judged; 1 not judged, 0 judge errors",
+    ]
