@@ -232,6 +232,14 @@ BOXED = r"The result is \boxed{42 \text{ apples, counted carefully one by one, t
             "Answer: 1.0000000015",
             Verdict(False, 'expected 1, extracted 1.0000000015 from "Answer: 1.0000000015"', 1.0000000015),
         ),
+        (3, "Answer: 3/1", Verdict(True, 'expected 3, extracted 3 from "Answer: 3/1"', 3)),
+        (
+            5,
+            "3-5",
+            Verdict(
+                True, "expected 5, extracted 5 as the last number in the output (no Answer line gives a number)", 5
+            ),
+        ),
     ],
 )
 def test_the_verdict_a_user_reads(answer: float, output: str, verdict: Verdict) -> None:

@@ -155,6 +155,12 @@ def test_paired_bootstrap_p_value_is_twice_the_resampled_tail_beyond_zero() -> N
 
 def test_bootstrap_results_are_reproducible() -> None:
     """A fixed seed: the same reports give the same intervals and p-values on every run."""
-    first, second = [1.0, 3.0, 2.0, 5.0, 4.0, 2.0], [2.0, 3.0, 4.0, 4.0, 5.0, 1.0]
+    first = [1.3, 2.7, 4.1, 5.9, 3.3, 2.2, 4.8, 1.1, 3.9, 2.5, 4.4, 1.7]
+    second = [2.9, 3.1, 4.6, 4.2, 5.3, 1.4, 3.8, 2.6, 4.7, 3.5, 1.9, 4.05]  # many distinct resampled means
     assert paired_bootstrap(first, second) == paired_bootstrap(first, second)
     assert mean_with_ci(second) == mean_with_ci(second)
+
+
+def test_wilson_interval_is_exactly_0_or_1_at_the_ends() -> None:
+    """0/n has a lower bound of exactly 0 and n/n an upper bound of exactly 1, not a rounding error away."""
+    assert wilson_interval(0, 20)[0] == 0.0 and wilson_interval(20, 20)[1] == 1.0 and wilson_interval(7, 7)[1] == 1.0
