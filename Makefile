@@ -8,7 +8,7 @@ DEV_STAMP := $(VENV)/.lorabench-dev-installed
 MODEL ?= smollm2
 PYTEST_ARGS ?=
 
-.PHONY: setup setup-dev setup-gpu bench test lint perf gpu-check clean
+.PHONY: setup setup-dev setup-gpu bench test mutants lint perf gpu-check clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,15 @@ test: setup-dev
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest tests $(PYTEST_ARGS)
 
+# Mutation testing of the verdict-deciding code (pyproject.toml [tool.mutmut]): too slow for `make test`; CI
+# runs it weekly (.github/workflows/mutants.yml). Fails below 90% of the non-equivalent mutants killed.
+MUTANT_JOBS ?= 2
+mutants: setup-dev
+	rm -rf mutants
+	$(BIN)/python -m mutmut run --max-children $(MUTANT_JOBS)
+	$(BIN)/python -m mutmut export-cicd-stats
+	$(BIN)/python tools/mutation_score.py --min 90 --out mutants/score.md
+
 perf: setup
 	$(BIN)/python -m fixtures.perf
 
@@ -51,4 +60,4 @@ gpu-check: setup
 	$(BIN)/python -m fixtures.gpu_check $(GPU_CHECK_ARGS)
 
 clean:
-	rm -rf .lorabench reports .pytest_cache
+	rm -rf .lorabench reports .pytest_cache mutants

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
 
+import numpy  # noqa: F401 - imported before pytester snapshots sys.modules: numpy cannot be loaded twice
 import pytest
 
 from fixtures.backends.base import (
@@ -19,7 +21,7 @@ from fixtures.backends.base import (
 )
 from fixtures.cache import GenerationCache, generation_key
 from fixtures.generation import ModelRun
-from tests.conftest import SMALL_SET
+from tests.conftest import BENCHMARKS, SMALL_SET, write_cases, write_script
 
 DETERMINISTIC = [case for case in SMALL_SET if not case["category"].startswith("judge")]
 
@@ -67,6 +69,19 @@ def test_cache_round_trip_in_wal_mode(tmp_path: Path) -> None:
     assert (found["k1"].text, found["k1"].finish_reason, found["k1"].from_cache) == ("hello", "length", True)
     mode = sqlite3.connect(tmp_path / "c.sqlite").execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
+    row = sqlite3.connect(tmp_path / "c.sqlite").execute("SELECT model_identity, prompt, params FROM generations")
+    assert row.fetchone() == ("model", "prompt", json.dumps(GenerationParams(8).to_dict())), "inspectable rows"
+
+
+def test_a_look_up_of_many_keys_finds_every_one(tmp_path: Path) -> None:
+    """SQLite caps the parameters of one query, so keys are looked up in chunks: a full benchmark of several
+    models asks for more keys than one chunk holds, and every chunk must come back."""
+    cache = GenerationCache(tmp_path / "c.sqlite")
+    stored = [(f"k{n}", "prompt", GenerationParams(8), Generation(f"text {n}", 1, 2, 0.1, "stop")) for n in range(1234)]
+    cache.put_many("model", stored)
+    found = cache.get_many([key for key, *_ in stored] + ["absent"])
+    assert len(found) == 1234 and "absent" not in found
+    assert found["k0"].text == "text 0" and found["k777"].text == "text 777" and found["k1233"].text == "text 1233"
 
 
 def test_batches_group_equal_params_longest_prompt_first() -> None:
@@ -202,3 +217,65 @@ def test_a_released_model_still_answers_from_its_cache_and_reloads(tmp_path: Pat
     assert bench.model_run().answer(second).text == "Answer: 25"
     bench.close()
     assert not bench.in_use
+
+
+def _run_args(tmp_path: Path, model: str, *extra: str) -> list[str]:
+    return [
+        str(BENCHMARKS),
+        f"--cases-dir={tmp_path / 'cases'}",
+        f"--cache-dir={tmp_path / 'cache'}",
+        f"--reports-dir={tmp_path / 'reports'}",
+        "-p",
+        "no:cacheprovider",
+        f"--model={model}",
+        *extra,
+    ]
+
+
+def _cases_of(report: Path) -> dict[str, dict[str, Any]]:
+    return {case["id"]: case for case in json.loads(report.read_text(encoding="utf-8"))["cases"]}
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")
+def test_oracle_answers_follow_an_edited_case_not_the_cache(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """The oracle writes its answer from the case data, which is not in the prompt: a cached oracle answer
+    would be stale after the answer is corrected, so the oracle is never cached."""
+    case = {"id": "math-001", "category": "math", "prompt": "What is 6 times 7?", "answer": 42}
+    write_cases(tmp_path / "cases", [case])
+    pytester.runpytest(*_run_args(tmp_path, "oracle")).assert_outcomes(passed=1, skipped=5)
+    write_cases(tmp_path / "cases", [{**case, "answer": 43}])  # the same prompt, a corrected answer
+    pytester.runpytest(*_run_args(tmp_path, "oracle")).assert_outcomes(passed=1, skipped=5)
+    record = _cases_of(tmp_path / "reports" / "oracle.json")["math-001"]
+    assert "43" in record["output"] and record["from_cache"] is False, record
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")
+def test_each_category_is_decoded_with_its_own_max_new_tokens(
+    pytester: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A registry entry's `max_new_tokens = { math = 4 }` cuts math answers at 4 tokens and leaves the other
+    categories at their defaults. The scripted model is made to honour the limit (a word a token), as a real
+    one does."""
+    from fixtures.backends import scripted
+
+    replay = scripted.ScriptedBackend.generate
+
+    def within_limit(self: scripted.ScriptedBackend, batch: list[Request]) -> list[Generation]:
+        cut = []
+        for request, full in zip(batch, replay(self, batch), strict=True):
+            words, limit = full.text.split(), request.params.max_new_tokens
+            finish = "length" if len(words) > limit else "stop"
+            cut.append(Generation(" ".join(words[:limit]), 0, min(len(words), limit), 0.0, finish))
+        return cut
+
+    monkeypatch.setattr(scripted.ScriptedBackend, "generate", within_limit)
+    write_cases(tmp_path / "cases", [c for c in SMALL_SET if c["id"] in ("math-001", "mcq-001")])
+    answers = {"math-001": "Six sevens make forty-two. Answer: 42", "mcq-001": "Rome is the capital, so: A"}
+    script = write_script(tmp_path / "script.json", answers)
+    models = tmp_path / "models.toml"
+    models.write_text(f'[short]\nbackend = "scripted"\nscript = "{script}"\nmax_new_tokens = {{ math = 4 }}\n')
+    result = pytester.runpytest(*_run_args(tmp_path, "short", f"--models-file={models}"))
+    result.assert_outcomes(passed=1, failed=1, skipped=4)
+    cases = _cases_of(tmp_path / "reports" / "short.json")
+    assert (cases["math-001"]["output"], cases["math-001"]["finish_reason"]) == ("Six sevens make forty-two.", "length")
+    assert (cases["mcq-001"]["outcome"], cases["mcq-001"]["finish_reason"]) == ("passed", "stop")

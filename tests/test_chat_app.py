@@ -54,11 +54,18 @@ def chat_url() -> Iterator[str]:
         process.wait(timeout=30)
 
 
+QUESTION = "What is the capital of France?"
+
+
 def test_one_message_gets_a_streamed_answer_in_the_browser(browser: Any, chat_url: str) -> None:
+    """The question typed into the message box (not the System prompt box, also a textarea) shows as the
+    user's message, and SmolLM2's greedy answer streams into the reply below it."""
     page = browser.new_page(viewport={"width": 1100, "height": 800})
     page.goto(chat_url, wait_until="load")
-    box = page.locator("textarea[data-testid='textbox']").first
-    box.fill("What is the capital of France?")
+    page.get_by_label("number input for Temperature (0 = greedy)").fill("0")  # greedy: a reproducible answer
+    box = page.get_by_placeholder("Type a message...")
+    assert box.count() == 1, "the chat's message box"
+    box.fill(QUESTION)
     box.press("Enter")
     seen: list[str] = []
     deadline, changed = time.monotonic() + 120, time.monotonic()
@@ -70,7 +77,10 @@ def test_one_message_gets_a_streamed_answer_in_the_browser(browser: Any, chat_ur
         page.wait_for_timeout(50)
     (REPO / "reports").mkdir(exist_ok=True)
     page.screenshot(path=str(REPO / "reports" / "chat.png"))
+    asked = page.locator("[data-testid='user']").all_inner_texts()
     page.close()
+    assert [text.strip() for text in asked] == [QUESTION], "the question is the user's one message"
     assert len(seen) > 1, f"the answer should arrive in pieces: {seen}"
     assert seen[-1].startswith(seen[0]) and len(seen[-1]) > len(seen[0])
     assert "Error from" not in seen[-1] and "Cannot use model" not in seen[-1]
+    assert "Paris" in seen[-1] and QUESTION not in seen[-1], f"the model's answer to the question: {seen[-1]!r}"

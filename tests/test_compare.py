@@ -4,14 +4,17 @@ and the warning for an adapter whose outputs equal its base's."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
+import numpy  # noqa: F401 - imported before pytester snapshots sys.modules: numpy cannot be loaded twice
 import pytest
 
 from fixtures.adapter_effect import identical_outputs_warning
 from fixtures.compare import base_pairs, compare_pair, differences, error_notes, load_reports, main, shared_case_ids
 from fixtures.compare_text import markdown_lines, text_lines
 from fixtures.statistics import minimum_detectable_difference
+from tests.conftest import write_script
 
 BASE_WEIGHTS = {"model.safetensors": "ab" * 32}
 
@@ -168,3 +171,25 @@ def test_pairs_whose_error_counts_differ_say_so_and_count_errors_as_failures() -
     assert "> math: error counts differ" in markdown and "**ERRORS DIFFER (base 0, tuned 3;" in markdown
     same = compare_pair(base, base, ids)["by_category"]["math"]
     assert same["errors"] == {"base": 0, "other": 0} and "errors_as_failures" not in same
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")
+def test_a_cold_run_a_cached_run_and_an_uncached_run_compare_like_for_like(
+    pytester: pytest.Pytester, bench_args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same model on the same cases gives the same answers whether they were generated, read from the
+    cache or generated with --no-cache: none of these is a difference in generation settings."""
+    answers = {"math-001": "Answer: 42", "mcq-001": "A", "sit-001": "At the cinema."}
+    script = write_script(tmp_path / "model.json", answers, default="I do not know.")
+    model = f"--model=scripted:{script}"
+    saved = []
+    for name, extra in (("cold", []), ("cached", []), ("uncached", ["--no-cache"])):
+        pytester.runpytest(*bench_args, model, *extra)
+        saved.append(tmp_path / f"{name}.json")
+        shutil.copy(tmp_path / "reports" / "scripted-model.json", saved[-1])
+    cases = [json.loads(path.read_text(encoding="utf-8"))["cases"] for path in saved]
+    assert [sum(bool(c.get("from_cache")) for c in run) for run in cases] == [0, 5, 0]  # the 5 not judged
+    capsys.readouterr()
+    assert main([*map(str, saved), "--page", str(tmp_path / "page.html")]) == 0
+    printed = capsys.readouterr().out
+    assert "lorabench comparison: 3 models" in printed and "differ in" not in printed, printed

@@ -79,7 +79,8 @@ def test_judge_categories_are_not_graded_here(category: str) -> None:
 
 
 def test_unknown_category_names_the_case_and_category() -> None:
-    with pytest.raises(ValueError, match=r"^case x-1: unknown category 'poetry'"):
+    known = "(graded categories: math, mcq, function_calling, situational)"
+    with pytest.raises(ValueError, match=rf"^case x-1: unknown category 'poetry' {re.escape(known)}$"):
         grade({"id": "x-1", "category": "poetry"}, "text")
     with pytest.raises(ValueError, match=r"^case x-2: unknown category None"):
         grade({"id": "x-2"}, "text")

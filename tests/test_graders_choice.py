@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from benchmarks.graders import grade_choice
+from benchmarks.graders import Verdict, grade, grade_choice
 
 CASE = {
     "id": "mcq-x",
@@ -152,3 +152,57 @@ def test_option_text_needs_exactly_one_option_and_prefers_the_longer_text() -> N
 def test_verdict_is_json_serialisable() -> None:
     for output in ["Answer: B", "A or B", "nothing"]:
         json.dumps(grade_choice(CASE, output).to_dict())
+
+
+def test_an_option_inside_another_options_text_is_set_aside() -> None:
+    """The option "Paris, Texas" contains "Paris": answering the longer one is not a hedge between the two."""
+    towns = {**CASE, "answer": "B", "options": {"A": "Paris", "B": "Paris, Texas", "C": "Austin", "D": "Dallas"}}
+    verdict = grade(towns, "It is Paris, Texas, of course.")
+    assert verdict.passed and verdict.extracted == "B", verdict.reason
+    assert verdict.reason == 'chose B from the output "It is Paris, Texas, of course.": correct'
+    assert grade(towns, "It is Paris, the one in France.").extracted == "A"
+
+
+LONG = "The answer is clearly the city of light, which I believe is option (B) Paris"
+
+
+@pytest.mark.parametrize(
+    ("output", "verdict"),
+    [
+        ("", Verdict(False, "expected B, but no option letter found in 'empty output'")),
+        ("I am not sure.", Verdict(False, "expected B, but no option letter found in 'I am not sure.'")),
+        ("A or B", Verdict(False, 'ambiguous: the output "A or B" commits to A and B, not one option', ["A", "B"])),
+        (
+            "Answer: A or B",
+            Verdict(False, 'ambiguous: "Answer: A or B" commits to A and B, not one option', ["A", "B"]),
+        ),
+        ("Answer: b", Verdict(True, 'chose B from "Answer: b": correct', "B")),
+        ("Answer: C", Verdict(False, 'chose C from "Answer: C": expected B', "C")),
+        ("Paris", Verdict(True, 'chose B from the output "Paris": correct', "B")),
+        (
+            LONG,
+            Verdict(True, 'chose B from "answer is clearly the city of light, which I believe is opt…": correct', "B"),
+        ),
+        (
+            "Let me think.\nB - the French capital",
+            Verdict(True, 'chose B from the output "Let me think. B - the French capital": correct', "B"),
+        ),
+        ("A good guess is (B)", Verdict(True, 'chose B from the output "A good guess is (B)": correct', "B")),
+        ("Answer: X", Verdict(False, "expected B, but no option letter found in 'Answer: X'")),
+        (
+            "Option A is tempting, but the correct option is B.",
+            Verdict(True, 'chose B from "correct option is B.": correct', "B"),
+        ),
+        (
+            "Paris is the capital of France, and this long sentence keeps going on and on",
+            Verdict(
+                True,
+                'chose B from the output "Paris is the capital of France, and this long sentence keep…": correct',
+                "B",
+            ),
+        ),
+    ],
+)
+def test_the_verdict_a_user_reads(output: str, verdict: Verdict) -> None:
+    """Outcome, reason (which letter, read from where) and the extracted letter, as the report shows them."""
+    assert grade(CASE, output) == verdict

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from benchmarks.graders import grade_numeric
+from benchmarks.graders import Verdict, grade, grade_numeric
 from benchmarks.graders.numbers import numbers_in
 
 CASE = {"id": "math-x", "category": "math", "answer": 42}
@@ -166,3 +166,82 @@ def test_verdict_is_json_serialisable() -> None:
         json.dumps(grade_numeric(CASE, output).to_dict())
     assert grade_numeric(CASE, "Answer: 42.0").extracted == 42
     assert isinstance(grade_numeric(CASE, "Answer: 42.0").extracted, int)
+
+
+def test_a_chain_of_equalities_is_graded_by_its_final_result() -> None:
+    """`x = 6 × 7 = 42` states 42: the number after the last `=`, not the 6 after the first one."""
+    verdict = grade(case(42), "6 times 7.\nAnswer: x = 6 × 7 = 42")
+    assert verdict.passed and verdict.extracted == 42, verdict.reason
+    assert verdict.reason == 'expected 42, extracted 42 from "Answer: x = 6 × 7 = 42"'
+    assert not grade(case(6), "Answer: x = 6 × 7 = 42").passed
+
+
+BOXED = r"The result is \boxed{42 \text{ apples, counted carefully one by one, twice over}}"
+
+
+@pytest.mark.parametrize(
+    ("answer", "output", "verdict"),
+    [
+        (42, "", Verdict(False, "expected 42, but no number found in the output ('empty')")),
+        (42, "I have no idea.", Verdict(False, "expected 42, but no number found in the output ('I have no idea.')")),
+        (
+            42,
+            "It is 40, or rather 42",
+            Verdict(
+                True, "expected 42, extracted 42 as the last number in the output (no Answer line gives a number)", 42
+            ),
+        ),
+        (
+            42,
+            BOXED,
+            Verdict(
+                True,
+                r'expected 42, extracted 42 from "\boxed{42 \text{ apples, counted carefully one by one, twic…"',
+                42,
+            ),
+        ),
+        (1, "Answer: 1 1/0 or 1", Verdict(True, 'expected 1, extracted 1 from "Answer: 1 1/0 or 1"', 1)),
+        (
+            5,
+            "pages 3-5",
+            Verdict(
+                True, "expected 5, extracted 5 as the last number in the output (no Answer line gives a number)", 5
+            ),
+        ),
+        (
+            42,
+            "Answer: 6 × 7 = 42 apples",
+            Verdict(True, 'expected 42, extracted 42 from "Answer: 6 × 7 = 42 apples"', 42),
+        ),
+        (
+            0.5,
+            "Answer: 0.123456789012345",
+            Verdict(False, 'expected 0.5, extracted 0.123456789 from "Answer: 0.123456789012345"', 0.123456789),
+        ),
+        (
+            1e12,
+            "Answer: 1000000000000.0001",  # float noise relative to the size of the answer
+            Verdict(
+                True,
+                'expected 1000000000000, extracted 1000000000000.0001 from "Answer: 1000000000000.0001"',
+                1000000000000.0001,
+            ),
+        ),
+        (
+            1,
+            "Answer: 1.0000000015",
+            Verdict(False, 'expected 1, extracted 1.0000000015 from "Answer: 1.0000000015"', 1.0000000015),
+        ),
+        (3, "Answer: 3/1", Verdict(True, 'expected 3, extracted 3 from "Answer: 3/1"', 3)),
+        (
+            5,
+            "3-5",
+            Verdict(
+                True, "expected 5, extracted 5 as the last number in the output (no Answer line gives a number)", 5
+            ),
+        ),
+    ],
+)
+def test_the_verdict_a_user_reads(answer: float, output: str, verdict: Verdict) -> None:
+    """Outcome, reason (the number read and where from) and the extracted number, as the report shows them."""
+    assert grade(case(answer), output) == verdict

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from benchmarks.graders import grade_short_answer
+from benchmarks.graders import Verdict, grade, grade_short_answer
 
 CASE = {"id": "sit-x", "category": "situational", "accepted": ["hospital", "emergency room", "ER"]}
 KEYWORDS = {"id": "sit-y", "category": "situational", "required_keywords": ["umbrella", "rain"]}
@@ -106,3 +106,71 @@ def test_either_rule_is_enough() -> None:
 def test_verdict_is_json_serialisable() -> None:
     for output in ["Answer: ER", "nothing", ""]:
         json.dumps(grade_short_answer(CASE, output).to_dict())
+
+
+SITUATION = {"id": "sit-x", "category": "situational"}
+LONG = "She went somewhere after paying for a very long and complicated evening out with friends and family members"
+
+
+@pytest.mark.parametrize(
+    ("rules", "output", "passed", "reason"),
+    [
+        (
+            {"accepted": ["cinema", "movie theater"]},
+            "Answer: at the Movie Theater.",
+            True,
+            'the Answer line "at the Movie Theater." names the accepted answer "movie theater"',
+        ),
+        (
+            {"accepted": ["cinema"]},
+            "She was at home.",
+            False,
+            'the output (no Answer line) "She was at home." names none of the accepted answers ("cinema")',
+        ),
+        (
+            {"accepted": ["The Hague"]},
+            "Answer: Hague.",
+            True,
+            'the Answer line "Hague." names the accepted answer "The Hague"',
+        ),
+        ({"accepted": ["cinema"]}, "Answer: ...", False, "the Answer line is empty"),
+        ({"accepted": ["cinema"]}, " \n", False, "the output (no Answer line) is empty"),
+        (
+            {"required_keywords": ["umbrella", "rain"]},
+            "She took an umbrella because of the rain.",
+            True,
+            'the output (no Answer line) "She took an umbrella because of the rain." contains every required'
+            ' keyword ("umbrella", "rain")',
+        ),
+        (
+            {"required_keywords": ["umbrella", "rain"]},
+            "Answer: an umbrella",
+            False,
+            'the Answer line "an umbrella" lacks the keyword(s) "rain"',
+        ),
+        (
+            {"accepted": ["cinema"], "required_keywords": ["film", "ticket"]},
+            "Answer: a film",
+            False,
+            'the Answer line "a film" names none of the accepted answers ("cinema") and lacks the keyword(s) "ticket"',
+        ),
+        (
+            {},
+            "Answer: anything",
+            False,
+            'the Answer line "anything" cannot match: the case lists no accepted answers or keywords',
+        ),
+        (
+            {"accepted": ["cinema"]},
+            LONG,
+            False,
+            'the output (no Answer line) "She went somewhere after paying for a very long and complic…" names none'
+            ' of the accepted answers ("cinema")',
+        ),
+    ],
+)
+def test_the_verdict_a_user_reads(rules: dict, output: str, passed: bool, reason: str) -> None:
+    """The whole verdict as the report shows it: outcome, reason (what was read, from where, and why) and the
+    extracted answer, which is the text that was judged."""
+    extracted = (output.split("Answer:")[-1] if "Answer:" in output else output).strip()
+    assert grade({**SITUATION, **rules}, output) == Verdict(passed, reason, extracted)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.graders import grade_tool_calls
+from benchmarks.graders import grade, grade_tool_calls
 from benchmarks.graders.call_parsing import CallParseError, parse_calls
 
 
@@ -288,3 +288,265 @@ def test_json_literals_inside_a_pythonic_call_are_read_as_json() -> None:
     ]
     with pytest.raises(CallParseError, match="'maybe' is not a JSON-like literal"):
         parse_calls("[f(flag=maybe)]")
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        '<tool_call>\n[get_weather(city="Oslo"),\n get_time(timezone="CET")]\n</tool_call>\nBoth are needed.',
+        "<tool_call>" + json.dumps(call("get_weather", city="Oslo")) + "</tool_call>\n"
+        "<tool_call>" + json.dumps(call("get_time", timezone="cet")) + "</tool_call>\n"
+        'The reply will look like {"name": "get_time", "arguments": {"timezone": "CET"}, "time": "09:00"}.',
+    ],
+)
+def test_a_tool_call_block_ends_at_its_closing_tag(output: str) -> None:
+    """What follows `</tool_call>` is prose, not more of the call: it neither breaks the block's calls nor
+    adds calls of its own."""
+    verdict = grade_tool_calls(PARALLEL, output)
+    assert verdict.passed, verdict.reason
+    assert sorted(c["name"] for c in verdict.extracted) == ["get_time", "get_weather"]
+
+
+BARE = {
+    **CASE,
+    "tools": [WEATHER["function"], {"name": "ping", "description": "Ping."}],  # definitions without the wrapper
+    "expected_calls": [{"name": "ping", "arguments": {}}],
+}
+LEFT_OUT = {**CASE, "expected_calls": [{"name": "get_weather", "arguments": {"city": ["Paris"], "unit": [None]}}]}
+PARIS_3 = json.dumps(call("get_weather", city="Paris", days=3))
+
+
+@pytest.mark.parametrize(
+    ("case", "output", "passed", "reason", "calls"),
+    [
+        (NO_CALL, "It is sunny, I think.", True, "answered in plain text without calling a tool, as expected", 0),
+        (
+            NO_CALL,
+            PARIS_3,
+            False,
+            'no tool fits this request, but the model called get_weather(city="Paris", days=3)',
+            1,
+        ),
+        (CASE, "", False, "no tool call found in 'an empty output'", 0),
+        (
+            CASE,
+            json.dumps(call("get_forecast", city="Paris")),
+            False,
+            "invalid call: unknown function 'get_forecast' (tools: get_weather, get_time)",
+            1,
+        ),
+        (
+            {**BARE, "tools": []},
+            '{"name": "pong", "arguments": {}}',
+            False,
+            "invalid call: unknown function 'pong' (tools: none)",
+            1,
+        ),
+        (
+            CASE,
+            json.dumps(call("get_weather", city="Paris", days=0)),
+            False,
+            "invalid call: get_weather: days: 0 is less than the minimum of 1",
+            1,
+        ),
+        (
+            CASE,
+            '{"name": "get_weather", "arguments": ""}',
+            False,
+            "invalid call: get_weather: arguments: 'city' is a required property",
+            1,
+        ),
+        (
+            CASE,
+            json.dumps(call("get_weather", city="Lyon", days=3)),
+            False,
+            'get_weather: city="Lyon" is not one of ["Paris", "Paris, France"]',
+            1,
+        ),
+        (CASE, json.dumps(call("get_weather", city="Paris")), False, "get_weather: missing argument 'days'", 1),
+        (
+            CASE,
+            json.dumps(call("get_weather", city="Paris", days=3, hourly=True)),
+            False,
+            "get_weather: unexpected argument 'hourly'",
+            1,
+        ),
+        (
+            LEFT_OUT,
+            json.dumps(call("get_weather", city="Paris", unit="celsius")),
+            False,
+            "get_weather: argument 'unit' should be left out, got \"celsius\"",
+            1,
+        ),
+        (
+            PARALLEL,
+            json.dumps(call("get_weather", city="Oslo")),
+            False,
+            "missing call to get_time (made 1 call(s), expected 2)",
+            1,
+        ),
+        (
+            PARALLEL,
+            json.dumps([call("get_weather", city="Bergen"), call("get_time", timezone="CET")]),
+            False,
+            'get_weather: city="Bergen" is not one of ["Oslo"]',
+            2,
+        ),
+        (BARE, "[ping()]", True, "called ping() as expected", 1),
+        (
+            BARE,
+            '{"name": "pong", "arguments": {}}',
+            False,
+            "invalid call: unknown function 'pong' (tools: get_weather, ping)",
+            1,
+        ),
+        (
+            CASE,
+            json.dumps(
+                {
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": json.dumps({"city": "Paris", "days": 3})},
+                }
+            ),
+            True,
+            'called get_weather(city="Paris", days=3) as expected',
+            1,
+        ),
+        (
+            NO_CALL,
+            '{"name": "get_weather", "arguments": [1]}',
+            False,
+            "unreadable tool call: the arguments of get_weather must be an object, not list",
+            None,
+        ),
+        (
+            CASE,
+            '[get_weather(city="Paris", **extra)]',
+            False,
+            "unreadable tool call: get_weather: '**' or a repeated keyword is not a plain argument list",
+            None,
+        ),
+        (
+            CASE,
+            "[get_weather(city={1, 2})]",
+            False,
+            "unreadable tool call: argument value '{1, 2}' is not a JSON-like literal",
+            None,
+        ),
+        (
+            CASE,
+            '[tools.get_weather(city="Paris", days=3)]',
+            False,
+            "invalid call: unknown function 'tools.get_weather' (tools: get_weather, get_time)",
+            1,
+        ),
+        (
+            NO_CALL,
+            '{"type": "function", "id": "call_1"}',
+            True,
+            "answered in plain text without calling a tool, as expected",
+            0,
+        ),
+        (
+            {k: v for k, v in NO_CALL.items() if k != "tools"},
+            "Plain text.",
+            True,
+            "answered in plain text without calling a tool, as expected",
+            0,
+        ),
+        (
+            CASE,
+            json.dumps(
+                {"type": "function", "id": "c1", "index": 0, "function": call("get_weather", city="Paris", days=3)}
+            ),
+            True,
+            'called get_weather(city="Paris", days=3) as expected',
+            1,
+        ),
+        (BARE, '{"name": "ping"}', True, "called ping() as expected", 1),
+        (BARE, '{"name": "ping", "arguments": null}', True, "called ping() as expected", 1),
+        (
+            CASE,
+            json.dumps({**call("get_weather", city="Paris", days=3), "confidence": 0.9}),
+            True,
+            'called get_weather(city="Paris", days=3) as expected',
+            1,
+        ),
+        (
+            CASE,
+            json.dumps({"name": "get_weather", "parameters": {"city": "Paris", "days": 3}, "confidence": 0.9}),
+            True,
+            'called get_weather(city="Paris", days=3) as expected',
+            1,
+        ),
+        (CASE, "In {this} case: " + PARIS_3, True, 'called get_weather(city="Paris", days=3) as expected', 1),
+        (
+            CASE,
+            "[__import__('os').system(command='ls')]",
+            False,
+            "unreadable tool call: \"__import__('os').system(command='ls')\" is not a call by name with keyword"
+            " arguments",
+            None,
+        ),
+        (
+            PARALLEL,
+            json.dumps([call("get_weather", city="Oslo"), call("get_time", timezone="CET")]),
+            True,
+            'called get_weather(city="Oslo"), get_time(timezone="CET") as expected',
+            2,
+        ),
+    ],
+)
+def test_the_verdict_a_user_reads(case: dict, output: str, passed: bool, reason: str, calls: int | None) -> None:
+    """Outcome and reason exactly as the report shows them, and the calls that were read (none when the output
+    could not be read as calls)."""
+    verdict = grade(case, output)
+    assert (verdict.passed, verdict.reason) == (passed, reason)
+    assert verdict.extracted is None if calls is None else len(verdict.extracted) == calls
+
+
+ANYTHING = tool("store", {"value": {}, "place": {"type": "object", "properties": {"city": {"type": "string"}}}}, [])
+
+
+@pytest.mark.parametrize(
+    ("given", "accepted", "passed"),
+    [
+        (1e12 + 0.5, 1e12, True),  # numbers by value, up to float noise relative to their size
+        (1.0 + 1.5e-9, 1.0, False),  # beyond the noise of a number near 1
+        (None, "x", False),
+        (["x"], [None], False),
+        (["a"], "a", False),  # a list is not a string, even with the same content
+        ({"a": 1}, "a", False),
+        ({"a": 1.0}, {"a": 1}, True),
+        ([1, "B"], [1.0, "b"], True),
+    ],
+)
+def test_argument_values_compare_by_value_and_type(given: object, accepted: object, passed: bool) -> None:
+    """An argument whose schema allows any value: what counts as the accepted value."""
+    case = {**CASE, "tools": [ANYTHING], "expected_calls": [{"name": "store", "arguments": {"value": [accepted]}}]}
+    verdict = grade(case, json.dumps(call("store", value=given)))
+    assert verdict.passed is passed, verdict.reason
+
+
+def test_a_schema_error_names_the_nested_argument() -> None:
+    case = {
+        **CASE,
+        "tools": [ANYTHING],
+        "expected_calls": [{"name": "store", "arguments": {"place": [{"city": "Oslo"}]}}],
+    }
+    verdict = grade(case, json.dumps(call("store", place={"city": 5})))
+    assert verdict.reason == "invalid call: store: place.city: 5 is not of type 'string'"
+
+
+def test_a_call_that_fits_two_expected_calls_goes_where_it_is_needed() -> None:
+    """Expected: weather in Oslo, and weather in Oslo or Bergen. Called: Oslo, Bergen. The Oslo call must pair
+    with the first expectation, the Bergen one with the second: a full pairing exists, so the case passes."""
+    case = {
+        **CASE,
+        "expected_calls": [
+            {"name": "get_weather", "arguments": {"city": ["Oslo"]}},
+            {"name": "get_weather", "arguments": {"city": ["Oslo", "Bergen"]}},
+        ],
+    }
+    output = json.dumps([call("get_weather", city="Oslo"), call("get_weather", city="Bergen")])
+    assert grade(case, output).passed, grade(case, output).reason

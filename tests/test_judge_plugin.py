@@ -157,3 +157,21 @@ def test_judge_options_are_checked(pytester: pytest.Pytester, judge_args: list[s
     negative.stderr.fnmatch_lines(["ERROR: --judge-max-calls must be 0 or more, not -1"])
     alone = pytester.runpytest(*[a for a in judge_args if not a.startswith("--judge=")], "--judge-check")
     alone.stderr.fnmatch_lines(["ERROR: --judge-check needs --judge NAME*"])
+
+
+def test_each_case_is_judged_against_its_own_threshold(
+    pytester: pytest.Pytester, judge_args: list[str], tmp_path: Path
+) -> None:
+    """A lenient case (threshold 2) passes with a score of 3 and a strict one (threshold 5) fails with a 4:
+    the threshold is the case's, never a fixed 4."""
+    cases = [_judge_case("ft-001", threshold=2), _judge_case("ft-002", threshold=5), _judge_case("ft-003")]
+    write_cases(tmp_path / "thresholds", cases)
+    replies = {"ft-001": "Feedback: partly right. [RESULT] 3", "ft-002": "Feedback: good. [RESULT] 4"}
+    judge = write_script(tmp_path / "judge.json", replies, default="Feedback: good. [RESULT] 4")
+    args = [*judge_args[:-1], f"--cases-dir={tmp_path / 'thresholds'}", f"--judge=scripted:{judge}"]
+    pytester.runpytest(*args).assert_outcomes(passed=2, failed=1, skipped=5)
+    records = {case["id"]: case for case in _report(tmp_path)["cases"]}
+    assert records["ft-001"]["outcome"] == "passed" and records["ft-002"]["outcome"] == "failed"
+    assert records["ft-001"]["reason"] == "judge score 3 reaches the threshold 2: partly right."
+    assert records["ft-002"]["reason"] == "judge score 4 is below the threshold 5: good."
+    assert [records[i]["judge"]["threshold"] for i in ("ft-001", "ft-002", "ft-003")] == [2, 5, 4]

@@ -22,6 +22,8 @@ CASE = next(case for case in SMALL_SET if case["category"] == "judge_finetome")
         ("Feedback: ok [RESULT] 4\nI hope this helps, let me know!", 4, "[RESULT]"),
         ("First [RESULT] 2 ... on reflection the rubric says [RESULT] 3", 3, "[RESULT]"),
         ("The answer misses the base case.\nScore: 2", 2, "Score:"),
+        # A "Score:" in the reasoning does not outrank the closing tag, wherever it stands.
+        ("Score: 2 at first sight, but the base case is there. [RESULT] 4", 4, "[RESULT]"),
         ("Final score is 5 out of 5.", 5, "Score:"),
     ],
 )
@@ -79,3 +81,20 @@ def test_retry_conversation_shows_the_unreadable_reply_and_a_nudge() -> None:
     assert [m["role"] for m in messages] == ["user", "assistant", "user"]
     assert messages[0]["content"].startswith(JUDGE_SYSTEM) and "###Task Description:" in messages[0]["content"]
     assert messages[1]["content"] == "I think it is fine." and messages[2]["content"] == NUDGE
+
+
+def test_a_reply_without_a_score_keeps_its_whole_text_as_feedback() -> None:
+    reading = read_judge_reply("  I would rather not grade this.  ")
+    assert (reading.score, reading.feedback, reading.rule) == (None, "I would rather not grade this.", "none")
+
+
+def test_the_verdict_reason_quotes_the_feedback_up_to_240_characters() -> None:
+    """The report's reason line: the score against the case's threshold, then the judge's feedback, cut with an
+    ellipsis past 240 characters; the extracted value is the score."""
+    exact = judged_verdict(4, 4, "x" * 240)
+    assert (
+        exact.passed and exact.reason == "judge score 4 reaches the threshold 4: " + "x" * 240 and exact.extracted == 4
+    )
+    cut = judged_verdict(3, 4, "y" * 241)
+    assert not cut.passed and cut.reason == "judge score 3 is below the threshold 4: " + "y" * 240 + "…"
+    assert cut.extracted == 3

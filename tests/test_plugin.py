@@ -115,7 +115,8 @@ def test_malformed_case_file_stops_before_running(
     result.stderr.fnmatch_lines(["ERROR: *mcq.jsonl:2: case mcq-002: field (case): 'answer' is a required property"])
 
 
-def test_help_lists_options_with_defaults(pytester: pytest.Pytester) -> None:
+def test_help_lists_options_with_defaults(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # argparse wraps help to the terminal's width: fix it, whatever runs us
     result = pytester.runpytest("-p", "fixtures.plugin", "--help")
     result.stdout.fnmatch_lines(
         [

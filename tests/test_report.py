@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fixtures.report import expected_text, summarize, summary_lines
 from tests.conftest import SMALL_SET
 
@@ -66,3 +68,55 @@ def test_summary_lines_show_the_rate_with_errors_as_failures_only_when_there_are
     assert math_row.split() == ["math", "1", "1", "100.0%", "0", "1", "50.0%"]
     clean = summary_lines("tiny", summarize([_record("math", "passed")]), None)
     assert not any("errors as failures" in line for line in clean)
+
+
+def test_the_judge_score_interval_in_the_report_is_at_95_percent() -> None:
+    """400 judged answers, half scored 1 and half 5: the mean is 1 + 4 * Binomial(400, 1/2) / 400 under
+    resampling, so its 95% percentile interval is [2.8, 3.2] (the construction and its source are in
+    tests/test_statistics.py); a 90% one would be [2.84, 3.16]."""
+    records = [
+        {"category": "judge_finance", "outcome": "passed" if score == 5 else "failed", "judge": {"score": score}}
+        for score in [1, 5] * 200
+    ]
+    judge = summarize(records)["by_category"]["judge_finance"]["judge"]
+    assert judge["judged"] == 400 and judge["mean_score"] == 3.0
+    assert judge["ci95"] == pytest.approx([2.8, 3.2], abs=0.02)
+    lines = summary_lines("tiny", summarize(records), None)
+    assert lines[-1].startswith("  judge_finance: mean judge score 3.00 (95% CI ")
+
+
+def test_judge_means_are_rounded_to_three_decimals_in_the_report() -> None:
+    records = [{"category": "judge_finetome", "outcome": "passed", "judge": {"score": s}} for s in (5, 2, 4)]
+    judge = summarize(records)["by_category"]["judge_finetome"]["judge"]
+    assert judge["mean_score"] == 3.667 and all(round(bound, 3) == bound for bound in judge["ci95"])
+
+
+def test_expected_text_of_several_calls_and_of_keywords() -> None:
+    """The report's "expected" column for parallel calls and for a situational case with both rules."""
+    calls = [
+        {"name": "get_weather", "arguments": {"city": ["Oslo"]}},
+        {"name": "get_time", "arguments": {"timezone": ["CET"]}},
+    ]
+    parallel = {"category": "function_calling", "expected_calls": calls}
+    assert expected_text(parallel) == "get_weather(city∈['Oslo']); get_time(timezone∈['CET'])"
+    both = {"category": "situational", "accepted": ["cinema"], "required_keywords": ["film", "ticket"]}
+    assert expected_text(both) == "one of: cinema or all of: film, ticket"
+    assert expected_text({"category": "situational", "required_keywords": ["umbrella"]}) == "all of: umbrella"
+
+
+def test_the_terminal_table_a_user_reads() -> None:
+    records = [{"category": "math", "outcome": o} for o in ("passed", "passed", "failed", "skipped", "error")]
+    records += [
+        {"category": "judge_finance", "outcome": "passed", "judge": {"score": 5}},
+        {"category": "judge_finance", "outcome": "failed", "judge": {"score": 2}},
+        {"category": "judge_finance", "outcome": "skipped"},
+    ]
+    assert summary_lines("tiny", summarize(records), None) == [
+        "lorabench: tiny",
+        "  category            passed  graded    rate  skipped  errors  rate, errors as failures",
+        "  math                     2       3   66.7%        1       1                     50.0%",
+        "  judge_finance            1       2   50.0%        1       0                     50.0%",
+        "  overall                  3       5   60.0%        2       1                     50.0%",
+        "  rate: over graded cases (errors left out); errors as failures: over graded cases and errors",
+        "  judge_finance: mean judge score 3.50 (95% CI 2.00-5.00) over 2 judged; 1 not judged, 0 judge errors",
+    ]

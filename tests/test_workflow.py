@@ -66,3 +66,33 @@ def test_the_judge_entry_the_workflow_writes_is_a_valid_registry_entry(tmp_path:
     spec = Registry.load(tmp_path / "judge.toml").resolve("ci-judge", option="--judge")
     assert (spec.backend, spec.options["url"], spec.options["served_model"]) == ("openai", *env.values())
     assert spec.options["api_key_env"] == "LORABENCH_JUDGE_API_KEY"
+
+
+MUTANTS = REPO / ".github" / "workflows" / "mutants.yml"
+
+
+def test_the_weekly_mutation_workflow_is_valid_and_publishes_the_score(tmp_path: Path) -> None:
+    assert _validate(MUTANTS).returncode == 0, _validate(MUTANTS).stdout
+    broken = tmp_path / "broken.yml"
+    broken.write_text(MUTANTS.read_text().replace("cron:", "crontab:", 1), encoding="utf-8")
+    assert _validate(broken).returncode != 0, "the validator must reject a schedule without cron"
+    workflow = yaml.safe_load(MUTANTS.read_text(encoding="utf-8"))
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as True
+    assert triggers["schedule"][0]["cron"].split()[2:] == ["*", "*", "1"] and "workflow_dispatch" in triggers
+    steps = workflow["jobs"]["mutants"]["steps"]
+    script = "\n".join(step.get("run", "") for step in steps)
+    assert "make mutants" in script and '>> "$GITHUB_STEP_SUMMARY"' in script
+    uploads = [step for step in steps if step.get("uses", "").startswith("actions/upload-artifact")]
+    assert uploads and "mutants/score.md" in uploads[0]["with"]["path"] and uploads[0]["if"] == "always()"
+    assert "mutants" not in (REPO / ".ci" / "run").read_text(), "too slow for every change"
+
+
+def test_the_mutation_configuration_names_files_that_exist() -> None:
+    """After a move of the code (or of its tests), `make mutants` must not silently mutate or run nothing."""
+    import tomllib
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mutmut"]
+    named = config["source_paths"] + config["also_copy"] + config["pytest_add_cli_args_test_selection"]
+    assert [path for path in named if not (REPO / path).exists()] == []
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    assert "mutmut run" in makefile and "tools/mutation_score.py --min 90" in makefile
