@@ -9,6 +9,7 @@ import pytest
 
 from benchmarks.graders import grade_tool_calls
 from benchmarks.graders.call_parsing import read_calls
+from benchmarks.graders.call_shapes import CallParseError
 from tests.realistic_outputs import CASES
 
 BOOK, NO_TOOL, CONVERT = CASES["book"], CASES["no_tool"], CASES["convert"]
@@ -158,3 +159,22 @@ def test_a_broken_call_in_a_fence_is_unreadable_not_missing() -> None:
     output = 'Here:\n```json\n{"name": "book_table", "parameters": {"restaurant": "Nopa"\n```'
     verdict = grade_tool_calls(BOOK, output)
     assert not verdict.passed and verdict.reason.startswith("unreadable tool call")
+
+
+def test_metadata_beside_a_tools_nested_arguments_is_ignored_but_makes_an_unknown_name_data() -> None:
+    """A model's extra keys ("confidence") do not hide a call to a case's tool; beside a name that is no tool,
+    the same keys mark the object as data (a record that happens to have a name and an args object)."""
+    tagged = json.dumps({"name": "book_table", "arguments": ARGS, "confidence": 0.9})
+    assert read_calls(tagged, TOOLS).calls == [{"name": "book_table", "arguments": ARGS}]
+    record = json.dumps({"name": "Alice", "args": {"x": 1}, "age": 30})
+    assert read_calls(record, TOOLS).calls == []
+    with_id = json.dumps({"id": "c1", "name": "reserve", "arguments": ARGS})
+    assert read_calls(with_id, TOOLS).calls == [{"name": "reserve", "arguments": ARGS}], "id-like keys: still a call"
+
+
+def test_arguments_that_are_not_an_object_make_an_unreadable_call_but_a_list_named_args_is_an_argument() -> None:
+    with pytest.raises(CallParseError, match="the arguments of book_table must be an object, not list"):
+        read_calls(json.dumps({"name": "book_table", "arguments": [1]}), TOOLS)
+    flat = read_calls(json.dumps({"name": "run", "args": ["-l", "/tmp"]}), frozenset({"run"}))
+    assert flat.calls == [{"name": "run", "arguments": {"args": ["-l", "/tmp"]}}]
+    assert read_calls(json.dumps({"name": "book_table", "arguments": None}), TOOLS).calls[0]["arguments"] == {}

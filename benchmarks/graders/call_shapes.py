@@ -20,7 +20,7 @@ ToolNames = frozenset[str] | None
 NAME_KEYS = ("name", "function", "tool")
 ARGUMENT_KEYS = ("arguments", "parameters", "args")
 _WRAPPER_KEYS = {"type", "id", "index", "call_id", "function"}
-_NESTED_EXTRA_KEYS = {"type", "id", "index", "call_id"}
+_CALL_ID_KEYS = {"type", "id", "index", "call_id"}
 MAX_DEPTH = 32
 MAX_INT_DIGITS = 300
 MAX_ARGUMENT_TEXT = 20_000
@@ -117,6 +117,13 @@ def _name_key(item: dict[str, Any], tool_names: ToolNames) -> str | None:
     return (known or keys or [None])[0]
 
 
+def _holds_arguments(key: str, value: Any) -> bool:
+    """Whether `key` holds the call's arguments (the nested form). `arguments` and `parameters` always do,
+    so a list there is an unreadable call, not a flat argument; `args` only when it holds an object, a
+    JSON string or null, since a tool may well take a list argument named `args`."""
+    return key != "args" or value is None or isinstance(value, (dict, str))
+
+
 def as_call(item: Any, tool_names: ToolNames) -> Call | None:
     """One JSON value as {name, arguments}; None when it is data, not a call."""
     if not isinstance(item, dict):
@@ -128,10 +135,13 @@ def as_call(item: Any, tool_names: ToolNames) -> Call | None:
         return None
     name = item[key]
     rest = {other: value for other, value in item.items() if other != key}
-    nested = [other for other in ARGUMENT_KEYS if other in rest and isinstance(rest[other], (dict, str))]
-    if len(nested) == 1 and set(rest) - {nested[0]} <= _NESTED_EXTRA_KEYS:
+    nested = [other for other in ARGUMENT_KEYS if other in rest and _holds_arguments(other, rest[other])]
+    known = tool_names is not None and name in tool_names
+    if len(nested) == 1 and (known or set(rest) - {nested[0]} <= _CALL_ID_KEYS):
+        # Beside a tool's name and its arguments, other keys are the model's metadata ("confidence": 0.9);
+        # beside an unknown name they make the object look like data, so only id-like keys may stand there.
         return {"name": name, "arguments": decoded_arguments(name, rest[nested[0]])}
-    if tool_names is None or name not in tool_names:
+    if not known:
         return None  # the flat form needs a known tool name to tell it from data
     if rest.get("type") == "function":
         del rest["type"]
