@@ -128,7 +128,7 @@ def as_call(item: Any, tool_names: ToolNames) -> Call | None:
         return None
     name = item[key]
     rest = {other: value for other, value in item.items() if other != key}
-    nested = [other for other in ARGUMENT_KEYS if other in rest and isinstance(rest[other], (dict, str))]
+    nested = [other for other in ARGUMENT_KEYS if other in rest and isinstance(rest[other], (dict, str, type(None)))]
     if len(nested) == 1 and set(rest) - {nested[0]} <= _NESTED_EXTRA_KEYS:
         return {"name": name, "arguments": decoded_arguments(name, rest[nested[0]])}
     if tool_names is None or name not in tool_names:
