@@ -21,6 +21,7 @@ from fixtures.backends.base import (
 )
 from fixtures.cache import GenerationCache, generation_key
 from fixtures.generation import ModelRun
+from fixtures.notices import Notices
 from tests.conftest import BENCHMARKS, SMALL_SET, write_cases, write_script
 
 DETERMINISTIC = [case for case in SMALL_SET if not case["category"].startswith("judge")]
@@ -279,3 +280,65 @@ def test_each_category_is_decoded_with_its_own_max_new_tokens(
     cases = _cases_of(tmp_path / "reports" / "short.json")
     assert (cases["math-001"]["output"], cases["math-001"]["finish_reason"]) == ("Six sevens make forty-two.", "length")
     assert (cases["mcq-001"]["outcome"], cases["mcq-001"]["finish_reason"]) == ("passed", "stop")
+
+
+def _refused(code: int) -> sqlite3.OperationalError:
+    error = sqlite3.OperationalError("attempt to write a readonly database")
+    error.sqlite_errorcode = code
+    return error
+
+
+def test_a_cache_sqlite_will_not_write_is_read_with_one_notice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process twin of tests/faults' read-only cache (which needs a subprocess to drop root's override): the
+    cached answers are served, new ones are not stored, and one line says so. The refusal carries an extended
+    code (SQLITE_READONLY_DBMOVED), as SQLite gives it."""
+    path = tmp_path / "cache.sqlite"
+    writable = GenerationCache(path)
+    writable.put_many("m", [("cached", "p", GenerationParams(8), Generation("old answer", 1, 2, 0.5, "stop"))])
+    writable.close()
+
+    def refuse(_path: Path) -> sqlite3.Connection:
+        raise _refused(sqlite3.SQLITE_READONLY | 4 << 8)
+
+    monkeypatch.setattr(GenerationCache, "_open", staticmethod(refuse))
+    notices = Notices(sink=lambda line: None)
+    cache = GenerationCache(path, notices)
+    cache.put_many("m", [("new", "p", GenerationParams(8), Generation("new answer", 0, 0, 0.0, "stop"))])
+    found = cache.get_many(["cached", "new"])
+    assert (cache.writable, list(found), found["cached"].text, found["cached"].from_cache) == (
+        False,
+        ["cached"],
+        "old answer",
+        True,
+    )
+    assert notices.lines == [
+        f"lorabench: the generation cache {path} cannot be written (attempt to write a readonly database): "
+        "cached answers are used, new ones are not stored"
+    ]
+
+
+def test_a_cache_sqlite_cannot_open_for_another_reason_is_one_error_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "cache.sqlite"
+
+    def disk_full(_path: Path) -> sqlite3.Connection:
+        raise _refused(sqlite3.SQLITE_FULL)
+
+    monkeypatch.setattr(GenerationCache, "_open", staticmethod(disk_full))
+    with pytest.raises(sqlite3.DatabaseError) as raised:
+        GenerationCache(path, Notices(sink=lambda line: None))
+    assert str(raised.value) == f"{path}: cannot open the generation cache: attempt to write a readonly database"
+
+
+def test_a_cache_whose_folder_cannot_be_made_caches_nothing_with_one_notice(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("a file where the cache folder should be")
+    path = tmp_path / "taken" / "cache.sqlite"
+    notices = Notices(sink=lambda line: None)
+    cache = GenerationCache(path, notices)
+    cache.put_many("m", [("new", "p", GenerationParams(8), Generation("new answer", 0, 0, 0.0, "stop"))])
+    assert (cache.writable, cache.get_many(["new"])) == (False, {})
+    assert notices.lines == [
+        f"lorabench: the generation cache {path} cannot be written (cannot create {path.parent}: File exists): "
+        "answers are not cached"
+    ]
