@@ -22,6 +22,7 @@ from fixtures.backends.base import (
 from fixtures.cache import GenerationCache, generation_key
 from fixtures.generation import ModelRun
 from fixtures.notices import Notices
+from fixtures.valid_text import valid_generation
 from tests.conftest import BENCHMARKS, SMALL_SET, write_cases, write_script
 
 DETERMINISTIC = [case for case in SMALL_SET if not case["category"].startswith("judge")]
@@ -342,3 +343,13 @@ def test_a_cache_whose_folder_cannot_be_made_caches_nothing_with_one_notice(tmp_
         f"lorabench: the generation cache {path} cannot be written (cannot create {path.parent}: File exists): "
         "answers are not cached"
     ]
+
+
+def test_an_answer_is_made_valid_text_and_counted_before_it_is_cached() -> None:
+    """A lone surrogate cannot be stored (SQLite, JSON, HTML refuse it): each becomes U+FFFD and is added to the
+    count already there; a backend that returns no text or a non-string still gives a storable answer."""
+    broken = valid_generation(Generation("ok \ud800 and \udfff!", 0, 0, 0.0, "stop", replaced_code_points=1))
+    assert (broken.text, broken.replaced_code_points) == ("ok \ufffd and \ufffd!", 3)
+    assert valid_generation(Generation("café 😀", 0, 0, 0.0, "stop")).replaced_code_points == 0
+    assert valid_generation(Generation(None, 0, 0, 0.0, "stop")).text == ""  # type: ignore[arg-type]
+    assert valid_generation(Generation(42, 0, 0, 0.0, "stop")).text == "42"  # type: ignore[arg-type]
