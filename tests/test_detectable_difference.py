@@ -54,6 +54,13 @@ def test_a_stricter_level_needs_more_flips_all_one_way() -> None:
     assert minimum_detectable_difference(8, 1.0, alpha=0.01) == 1.0
 
 
+def test_too_few_cases_for_the_normal_approximation_detect_nothing() -> None:
+    """At alpha 1e-6 the exact test needs 21 flips all one way, but even a difference of 1 needs
+    z_alpha**2 = 23.9 cases by Connor's formula: 21 cases detect nothing, not a difference of 1."""
+    assert minimum_detectable_difference(21, 0.5, alpha=1e-6) is None
+    assert 0.7 < minimum_detectable_difference(40, 0.5, alpha=1e-6) < 0.72
+
+
 def test_pairs_needed_takes_every_discordance_up_to_all_and_refuses_the_rest() -> None:
     assert mcnemar_pairs_needed(1.0, 1.0) == pytest.approx((NormalDist().inv_cdf(0.975) / 1.0) ** 2)
     for discordant, difference in [(0.5, 0.0), (1.5, 0.5), (0.2, 0.3)]:
