@@ -353,3 +353,32 @@ def test_an_answer_is_made_valid_text_and_counted_before_it_is_cached() -> None:
     assert valid_generation(Generation("café 😀", 0, 0, 0.0, "stop")).replaced_code_points == 0
     assert valid_generation(Generation(None, 0, 0, 0.0, "stop")).text == ""  # type: ignore[arg-type]
     assert valid_generation(Generation(42, 0, 0, 0.0, "stop")).text == "42"  # type: ignore[arg-type]
+
+
+def test_a_cache_that_fails_to_store_says_so_once_and_stops_writing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = GenerationCache(tmp_path / "cache.sqlite", Notices(sink=lambda line: None))
+    tries: list[int] = []
+
+    def full(model_identity: str, entries: list) -> None:
+        tries.append(len(entries))
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(cache, "_write", full)
+    for key in ("a", "b"):
+        cache.put_many("m", [(key, "p", GenerationParams(8), Generation("answer", 0, 0, 0.0, "stop"))])
+    assert (tries, cache.writable) == ([1], False), "no second try after the cache refused"
+    assert cache.notices.lines == [
+        f"lorabench: cannot store answers in the generation cache {cache.path} (database or disk is full): "
+        "this run's answers are reported but not cached"
+    ]
+
+
+def test_a_corrupt_cache_is_moved_aside_with_its_wal_and_shm(tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite"
+    for suffix, content in (("", b"not a database at all" * 10), ("-wal", b"wal"), ("-shm", b"shm")):
+        Path(f"{path}{suffix}").write_bytes(content)
+    GenerationCache(path, Notices(sink=lambda line: None)).close()
+    (aside,) = tmp_path.glob("cache.sqlite.corrupt-*[0-9]Z")
+    assert Path(f"{aside}-wal").read_bytes() == b"wal" and Path(f"{aside}-shm").read_bytes() == b"shm"
