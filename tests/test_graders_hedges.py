@@ -190,6 +190,11 @@ CARER = {"id": "sit-c", "category": "situational", "accepted": ["doctor", "physi
             " offers 2 candidates (doctor; someone with an extraordinarily), not one",
         ),
         (
+            "She is a doctor.\n1. Doctor\n2. Nurse",
+            True,
+            'the output (no Answer line) "She is a doctor. 1. Doctor 2. Nurse" names the accepted answer "doctor"',
+        ),
+        (
             "Answer: the doctor/nurse",
             False,
             'the Answer line "the doctor/nurse" is hedged: the answer offers 2 candidates (the doctor; nurse), not one',
