@@ -555,14 +555,14 @@ GREET = {
     "tools": [tool("greet", {"name": {"type": "string"}}, ["name"])],
     "expected_calls": [{"name": "greet", "arguments": {"name": ["Ada"]}}],
 }
-PARIS = {"city": "Paris", "days": 3}
+PARIS_ARGS = {"city": "Paris", "days": 3}
 WRAPPER = {"type": "function", "id": "c1", "index": 0, "call_id": "x"}
 AS_EXPECTED = 'called get_weather(city="Paris", days=3) as expected'
 CITIES = "{'Paris', 'Lyon', 'Nice', 'Lille', 'Toulouse', 'Bordeaux', 'Nantes'}"
 
 
 def _padded_arguments(length: int) -> str:
-    return json.dumps({"name": "get_weather", "arguments": json.dumps(PARIS).ljust(length)})
+    return json.dumps({"name": "get_weather", "arguments": json.dumps(PARIS_ARGS).ljust(length)})
 
 
 @pytest.mark.parametrize(
@@ -570,17 +570,17 @@ def _padded_arguments(length: int) -> str:
     [
         (
             CASE,
-            json.dumps({"type": "function", "name": "get_weather", **PARIS}),
+            json.dumps({"type": "function", "name": "get_weather", **PARIS_ARGS}),
             True,
             AS_EXPECTED + " (the whole answer)",
         ),
         (
             CASE,
-            json.dumps({**WRAPPER, "function": call("get_weather", **PARIS)}),
+            json.dumps({**WRAPPER, "function": call("get_weather", **PARIS_ARGS)}),
             True,
             AS_EXPECTED + " (the whole answer)",
         ),
-        (CASE, json.dumps({**call("get_weather", **PARIS), **WRAPPER}), True, AS_EXPECTED + " (the whole answer)"),
+        (CASE, json.dumps({**call("get_weather", **PARIS_ARGS), **WRAPPER}), True, AS_EXPECTED + " (the whole answer)"),
         (
             GREET,
             json.dumps({"tool": "greet", "name": "Ada"}),
@@ -589,13 +589,13 @@ def _padded_arguments(length: int) -> str:
         ),
         (
             CASE,
-            json.dumps({"name": "get_weather", "description": "weather", **PARIS}),
+            json.dumps({"name": "get_weather", "description": "weather", **PARIS_ARGS}),
             False,
             "get_weather: unexpected argument 'description' (the whole answer)",
         ),
         (
             CASE,
-            json.dumps([call("get_weather", **PARIS), 5]),
+            json.dumps([call("get_weather", **PARIS_ARGS), 5]),
             False,
             'no tool call found in \'[{"name": "get_weather", "arguments": {"city": "Paris", "days": 3}}, 5]\'',
         ),
