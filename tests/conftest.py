@@ -12,11 +12,16 @@ from typing import Any
 
 import numpy  # noqa: F401 - before any in-process pytester run: numpy cannot be imported twice in one process,
 import pytest  # and pytester removes the modules an inner run imported (the comparison page imports matplotlib)
+from hypothesis import settings
 
 REPO = Path(__file__).resolve().parent.parent
 BENCHMARKS = REPO / "benchmarks"
 
 pytest_plugins = ["pytester"]
+
+# `make mutants` runs the property tests once per mutant: the same examples every time (no random draw, no
+# database of earlier failures), so a mutant's status does not depend on luck or on the mutant run before it.
+settings.register_profile("mutmut", derandomize=True, database=None)
 
 
 def write_cases(directory: Path, cases: list[dict[str, Any]]) -> Path:

@@ -21,6 +21,8 @@ from fixtures.backends.base import (
 )
 from fixtures.cache import GenerationCache, generation_key
 from fixtures.generation import ModelRun
+from fixtures.notices import Notices
+from fixtures.valid_text import valid_generation
 from tests.conftest import BENCHMARKS, SMALL_SET, write_cases, write_script
 
 DETERMINISTIC = [case for case in SMALL_SET if not case["category"].startswith("judge")]
@@ -279,3 +281,104 @@ def test_each_category_is_decoded_with_its_own_max_new_tokens(
     cases = _cases_of(tmp_path / "reports" / "short.json")
     assert (cases["math-001"]["output"], cases["math-001"]["finish_reason"]) == ("Six sevens make forty-two.", "length")
     assert (cases["mcq-001"]["outcome"], cases["mcq-001"]["finish_reason"]) == ("passed", "stop")
+
+
+def _refused(code: int) -> sqlite3.OperationalError:
+    error = sqlite3.OperationalError("attempt to write a readonly database")
+    error.sqlite_errorcode = code
+    return error
+
+
+def test_a_cache_sqlite_will_not_write_is_read_with_one_notice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process twin of tests/faults' read-only cache (which needs a subprocess to drop root's override): the
+    cached answers are served, new ones are not stored, and one line says so. The refusal carries an extended
+    code (SQLITE_READONLY_DBMOVED), as SQLite gives it."""
+    path = tmp_path / "cache.sqlite"
+    writable = GenerationCache(path)
+    writable.put_many("m", [("cached", "p", GenerationParams(8), Generation("old answer", 1, 2, 0.5, "stop"))])
+    writable.close()
+
+    def refuse(_path: Path) -> sqlite3.Connection:
+        raise _refused(sqlite3.SQLITE_READONLY | 4 << 8)
+
+    monkeypatch.setattr(GenerationCache, "_open", staticmethod(refuse))
+    notices = Notices(sink=lambda line: None)
+    cache = GenerationCache(path, notices)
+    cache.put_many("m", [("new", "p", GenerationParams(8), Generation("new answer", 0, 0, 0.0, "stop"))])
+    found = cache.get_many(["cached", "new"])
+    assert (cache.writable, list(found), found["cached"].text, found["cached"].from_cache) == (
+        False,
+        ["cached"],
+        "old answer",
+        True,
+    )
+    assert notices.lines == [
+        f"lorabench: the generation cache {path} cannot be written (attempt to write a readonly database): "
+        "cached answers are used, new ones are not stored"
+    ]
+
+
+def test_a_cache_sqlite_cannot_open_for_another_reason_is_one_error_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "cache.sqlite"
+
+    def disk_full(_path: Path) -> sqlite3.Connection:
+        raise _refused(sqlite3.SQLITE_FULL)
+
+    monkeypatch.setattr(GenerationCache, "_open", staticmethod(disk_full))
+    with pytest.raises(sqlite3.DatabaseError) as raised:
+        GenerationCache(path, Notices(sink=lambda line: None))
+    assert str(raised.value) == f"{path}: cannot open the generation cache: attempt to write a readonly database"
+
+
+def test_a_cache_whose_folder_cannot_be_made_caches_nothing_with_one_notice(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("a file where the cache folder should be")
+    path = tmp_path / "taken" / "cache.sqlite"
+    notices = Notices(sink=lambda line: None)
+    cache = GenerationCache(path, notices)
+    cache.put_many("m", [("new", "p", GenerationParams(8), Generation("new answer", 0, 0, 0.0, "stop"))])
+    assert (cache.writable, cache.get_many(["new"])) == (False, {})
+    assert notices.lines == [
+        f"lorabench: the generation cache {path} cannot be written (cannot create {path.parent}: File exists): "
+        "answers are not cached"
+    ]
+
+
+def test_an_answer_is_made_valid_text_and_counted_before_it_is_cached() -> None:
+    """A lone surrogate cannot be stored (SQLite, JSON, HTML refuse it): each becomes U+FFFD and is added to the
+    count already there; a backend that returns no text or a non-string still gives a storable answer."""
+    broken = valid_generation(Generation("ok \ud800 and \udfff!", 0, 0, 0.0, "stop", replaced_code_points=1))
+    assert (broken.text, broken.replaced_code_points) == ("ok \ufffd and \ufffd!", 3)
+    assert valid_generation(Generation("café 😀", 0, 0, 0.0, "stop")).replaced_code_points == 0
+    assert valid_generation(Generation(None, 0, 0, 0.0, "stop")).text == ""  # type: ignore[arg-type]
+    assert valid_generation(Generation(42, 0, 0, 0.0, "stop")).text == "42"  # type: ignore[arg-type]
+
+
+def test_a_cache_that_fails_to_store_says_so_once_and_stops_writing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = GenerationCache(tmp_path / "cache.sqlite", Notices(sink=lambda line: None))
+    tries: list[int] = []
+
+    def full(model_identity: str, entries: list) -> None:
+        tries.append(len(entries))
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(cache, "_write", full)
+    for key in ("a", "b"):
+        cache.put_many("m", [(key, "p", GenerationParams(8), Generation("answer", 0, 0, 0.0, "stop"))])
+    assert (tries, cache.writable) == ([1], False), "no second try after the cache refused"
+    assert cache.notices.lines == [
+        f"lorabench: cannot store answers in the generation cache {cache.path} (database or disk is full): "
+        "this run's answers are reported but not cached"
+    ]
+
+
+def test_a_corrupt_cache_is_moved_aside_with_its_wal_and_shm(tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite"
+    for suffix, content in (("", b"not a database at all" * 10), ("-wal", b"wal"), ("-shm", b"shm")):
+        Path(f"{path}{suffix}").write_bytes(content)
+    GenerationCache(path, Notices(sink=lambda line: None)).close()
+    (aside,) = tmp_path.glob("cache.sqlite.corrupt-*[0-9]Z")
+    assert Path(f"{aside}-wal").read_bytes() == b"wal" and Path(f"{aside}-shm").read_bytes() == b"shm"

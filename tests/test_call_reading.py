@@ -178,3 +178,112 @@ def test_arguments_that_are_not_an_object_make_an_unreadable_call_but_a_list_nam
     flat = read_calls(json.dumps({"name": "run", "args": ["-l", "/tmp"]}), frozenset({"run"}))
     assert flat.calls == [{"name": "run", "arguments": {"args": ["-l", "/tmp"]}}]
     assert read_calls(json.dumps({"name": "book_table", "arguments": None}), TOOLS).calls[0]["arguments"] == {}
+
+
+MADE = 'called convert_currency(amount=250, from_currency="EUR", to_currency="JPY") as expected'
+SAID = "no tool call made: convert_currency(amount=250, from_currency='EUR',…"  # a mention, quoted up to 50 characters
+
+
+@pytest.mark.parametrize(
+    ("case", "output", "passes", "reason"),
+    [
+        (
+            CONVERT,
+            f"I will not call the tool.\n\n  \n{CONVERT_CALL}",
+            False,
+            SAID + ' is negated ("will not call"), not made as the answer',
+        ),
+        (
+            CONVERT,
+            f"I will not call the tool.\nIt would be:\n{CONVERT_CALL}",
+            True,
+            MADE + " (on its own line)",
+        ),
+        (
+            CONVERT,
+            f"Sure:\n{CONVERT_CALL}\n(rates change daily)",
+            True,
+            MADE + " (on its own line)",
+        ),
+        (
+            CONVERT,
+            f"**Call:** {CONVERT_CALL}",
+            True,
+            MADE + ' (after the lead-in "Call:")',
+        ),
+        (
+            CONVERT,
+            f"Xavier, here is the call: {CONVERT_CALL}",
+            True,
+            MADE + ' (after the lead-in "Xavier, here is the call:")',
+        ),
+        (
+            CONVERT,
+            f"Here is the call: {CONVERT_CALL} and that is all",
+            False,
+            SAID + " is only inside a sentence, not made as the answer",
+        ),
+        (
+            CONVERT,
+            f"{CONVERT_CALL} That converts 250 euros.",
+            True,
+            MADE + " (on its own line)",
+        ),
+        (
+            CONVERT,
+            f"{CONVERT_CALL} then I convert it back",
+            False,
+            SAID + " is only inside a sentence, not made as the answer",
+        ),
+        (
+            CONVERT,
+            f"one two three four five six seven eight nine ten eleven twelve: {CONVERT_CALL}",
+            True,
+            MADE + ' (after the lead-in "one two three four five six seven eight…")',
+        ),
+        (
+            CONVERT,
+            f"one two three four five six seven eight nine ten eleven twelve thirteen: {CONVERT_CALL}",
+            False,
+            SAID + " is only inside a sentence, not made as the answer",
+        ),
+        (
+            CONVERT,
+            f"Here is the single currency conversion call you need: {CONVERT_CALL}",
+            True,
+            MADE + ' (after the lead-in "Here is the single currency conversion …")',
+        ),
+        (
+            CONVERT,
+            f"I wouldn’t necessarily recommend anyone execute {CONVERT_CALL} blindly.",
+            False,
+            SAID + ' is negated ("wouldn’t necessarily recommend anyone e…"), not made as the answer',
+        ),
+        (
+            CONVERT,
+            f"I can't run these:\n```\n{CONVERT_CALL}\n{CONVERT_CALL.replace('JPY', 'USD')}\n```",
+            False,
+            'no tool call made: convert_currency(…), convert_currency(…) in a code fence, negated ("can\'t run"),'
+            " not made as the answer",
+        ),
+        (
+            BOOK,
+            'Sure, here is the call:\nbook_table(restaurant="Nopa \\"(SF)\\"", party_size=4)',
+            False,
+            'book_table: restaurant="Nopa \\"(SF)\\"" is not one of ["Nopa"] (on its own line)',
+        ),
+        (
+            BOOK,
+            "Sure, here is the call:\nbook_table(restaurant='Nopa (SF)', party_size=4)",
+            False,
+            'book_table: restaurant="Nopa (SF)" is not one of ["Nopa"] (on its own line)',
+        ),
+    ],
+)
+def test_the_reason_names_where_the_call_sits_among_the_lines(
+    case: dict, output: str, passes: bool, reason: str
+) -> None:
+    """Made or mentioned is decided by the call's own line (its lead-in, what follows it) and the nearest
+    non-blank line above; the reason quotes the lead-in or the cue, cut at 40 characters."""
+    verdict = grade_tool_calls(case, output)
+    assert (verdict.passed, verdict.reason) == (passes, reason)

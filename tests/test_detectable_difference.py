@@ -5,6 +5,7 @@ scipy: it is optional in the suite)."""
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
 import pytest
 
@@ -43,6 +44,29 @@ def test_fewer_cases_than_the_exact_test_needs_detect_nothing() -> None:
     assert minimum_detectable_difference(5, 1.0) is None and minimum_detectable_difference(0, 0.0) is None
     assert minimum_detectable_difference(6, 0.0) == 1.0, "6 cases: only all 6 flipping one way is detectable"
     assert minimum_detectable_difference(10, 0.0) >= 0.6
+
+
+def test_a_stricter_level_needs_more_flips_all_one_way() -> None:
+    """At alpha 0.01 the exact p of k flips all one way, 2 * 0.5**k, is first below it at 8 flips (0.0078;
+    7 give 0.0156): 7 cases detect nothing, 8 only all 8 flipping."""
+    assert mcnemar_exact(7, 0) > 0.01 > mcnemar_exact(8, 0)
+    assert minimum_detectable_difference(7, 1.0, alpha=0.01) is None
+    assert minimum_detectable_difference(8, 1.0, alpha=0.01) == 1.0
+
+
+def test_too_few_cases_for_the_normal_approximation_detect_nothing() -> None:
+    """At alpha 1e-6 the exact test needs 21 flips all one way, but even a difference of 1 needs
+    z_alpha**2 = 23.9 cases by Connor's formula: 21 cases detect nothing, not a difference of 1."""
+    assert minimum_detectable_difference(21, 0.5, alpha=1e-6) is None
+    assert 0.7 < minimum_detectable_difference(40, 0.5, alpha=1e-6) < 0.72
+
+
+def test_pairs_needed_takes_every_discordance_up_to_all_and_refuses_the_rest() -> None:
+    assert mcnemar_pairs_needed(1.0, 1.0) == pytest.approx((NormalDist().inv_cdf(0.975) / 1.0) ** 2)
+    for discordant, difference in [(0.5, 0.0), (1.5, 0.5), (0.2, 0.3)]:
+        with pytest.raises(ValueError) as refused:
+            mcnemar_pairs_needed(discordant, difference)
+        assert str(refused.value) == (f"need 0 < |difference| <= discordant <= 1, not {difference} and {discordant}")
 
 
 def _exact_mcnemar_power(cases: int, discordant: float, difference: float, alpha: float = 0.05) -> float:

@@ -135,3 +135,74 @@ def test_the_percent_field_is_in_the_case_schema_for_math_only() -> None:
         jsonschema.validate({**base, "category": "situational", "accepted": ["x"], "percent": "points"}, SCHEMA)
     with pytest.raises(ValueError, match="case math-1: percent must be one of fraction, points"):
         grade_numeric({**base, "category": "math", "percent": "pts"}, "Answer: 75%")
+
+
+CARER = {"id": "sit-c", "category": "situational", "accepted": ["doctor", "physician"]}
+
+
+@pytest.mark.parametrize(
+    ("output", "passes", "reason"),
+    [
+        (
+            "Answer: doctor, nurse or a paramedic who works the night shift",
+            False,
+            'the Answer line "doctor, nurse or a paramedic who works the night shift" is hedged: the answer offers'
+            " 3 candidates (doctor; nurse; a paramedic who works), not one",
+        ),
+        (
+            "Answer: doctor or nurse",
+            False,
+            'the Answer line "doctor or nurse" is hedged: the answer offers 2 candidates (doctor; nurse), not one',
+        ),
+        (
+            "The patient was seen by someone who could be a doctor or a nurse.",
+            False,
+            'the output (no Answer line) "The patient was seen by someone who could be a doctor or a …" is hedged:'
+            " the answer offers 2 candidates (a doctor; a nurse), not one",
+        ),
+        (
+            "1. Doctor: treats patients\n2. Nurse - cares for them",
+            False,
+            'the output (no Answer line) "1. Doctor: treats patients 2. Nurse - cares for them" is hedged: the'
+            " answer offers 2 candidates (Doctor; Nurse), not one",
+        ),
+        (
+            "1. **Doctor**\n2. **Nurse**\n3. **Paramedic**",
+            False,
+            'the output (no Answer line) "1. **Doctor** 2. **Nurse** 3. **Paramedic**" is hedged: the answer'
+            " offers 3 candidates (Doctor; Nurse; Paramedic), not one",
+        ),
+        (
+            "1. Doctor\n2. Physician",
+            True,
+            'the output (no Answer line) "1. Doctor 2. Physician" names the accepted answer "doctor"',
+        ),
+        (
+            "Answer: a, b, c, d, e, f, g, h, i, j, k or doctor",
+            False,
+            'the Answer line "a, b, c, d, e, f, g, h, i, j, k or doctor" is hedged: the answer offers 12 candidates'
+            " (a; b; c; d; e; f; g; h; i; j and 2 more), not one",
+        ),
+        (
+            "Answer: doctor or someone with an extraordinarily long professional designation",
+            False,
+            'the Answer line "doctor or someone with an extraordinarily long professional…" is hedged: the answer'
+            " offers 2 candidates (doctor; someone with an extraordinarily), not one",
+        ),
+        (
+            "She is a doctor.\n1. Doctor\n2. Nurse",
+            True,
+            'the output (no Answer line) "She is a doctor. 1. Doctor 2. Nurse" names the accepted answer "doctor"',
+        ),
+        (
+            "Answer: the doctor/nurse",
+            False,
+            'the Answer line "the doctor/nurse" is hedged: the answer offers 2 candidates (the doctor; nurse), not one',
+        ),
+    ],
+)
+def test_the_hedge_reason_lists_the_candidates_a_user_would_see(output: str, passes: bool, reason: str) -> None:
+    """Each candidate as the answer offers it: a long piece cut to the words after its hedge cue or to its
+    first four words, list items cut at their colon or dash and without markdown stars, ten at most."""
+    verdict = grade_short_answer(CARER, output)
+    assert (verdict.passed, verdict.reason) == (passes, reason)

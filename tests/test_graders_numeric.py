@@ -245,3 +245,22 @@ BOXED = r"The result is \boxed{42 \text{ apples, counted carefully one by one, t
 def test_the_verdict_a_user_reads(answer: float, output: str, verdict: Verdict) -> None:
     """Outcome, reason (the number read and where from) and the extracted number, as the report shows them."""
     assert grade(case(answer), output) == verdict
+
+
+ZEROS = "0" * 300
+
+
+@pytest.mark.parametrize(
+    ("answer", "output"),
+    [
+        (2.5, f"Answer: {ZEROS}2 {ZEROS}1/2"),
+        (1500, f"Answer: 1,500.{ZEROS}"),
+        (0.25, f"Answer: {ZEROS}1/4"),
+        (0.5, f"Answer: .5{ZEROS}"),
+    ],
+)
+def test_numbers_too_long_to_read_exactly_are_read_as_floats(answer: float, output: str) -> None:
+    """Over 300 digits a number is read as a float, in every written form: mixed number, thousands
+    separators, fraction, a decimal without a leading zero."""
+    verdict = grade({**CASE, "answer": answer}, output)
+    assert verdict.passed and verdict.reason.startswith(f"expected {answer:g}, extracted {answer:g} from"), verdict

@@ -562,3 +562,152 @@ def test_a_call_that_fits_two_expected_calls_goes_where_it_is_needed() -> None:
     }
     output = json.dumps([call("get_weather", city="Oslo"), call("get_weather", city="Bergen")])
     assert grade(case, output).passed, grade(case, output).reason
+
+
+GREET = {
+    **CASE,
+    "tools": [tool("greet", {"name": {"type": "string"}}, ["name"])],
+    "expected_calls": [{"name": "greet", "arguments": {"name": ["Ada"]}}],
+}
+PARIS_ARGS = {"city": "Paris", "days": 3}
+WRAPPER = {"type": "function", "id": "c1", "index": 0, "call_id": "x"}
+AS_EXPECTED = 'called get_weather(city="Paris", days=3) as expected'
+CITIES = "{'Paris', 'Lyon', 'Nice', 'Lille', 'Toulouse', 'Bordeaux', 'Nantes'}"
+
+
+def _padded_arguments(length: int) -> str:
+    return json.dumps({"name": "get_weather", "arguments": json.dumps(PARIS_ARGS).ljust(length)})
+
+
+@pytest.mark.parametrize(
+    ("case", "output", "passed", "reason"),
+    [
+        (
+            CASE,
+            json.dumps({"type": "function", "name": "get_weather", **PARIS_ARGS}),
+            True,
+            AS_EXPECTED + " (the whole answer)",
+        ),
+        (
+            CASE,
+            json.dumps({**WRAPPER, "function": call("get_weather", **PARIS_ARGS)}),
+            True,
+            AS_EXPECTED + " (the whole answer)",
+        ),
+        (CASE, json.dumps({**call("get_weather", **PARIS_ARGS), **WRAPPER}), True, AS_EXPECTED + " (the whole answer)"),
+        (
+            GREET,
+            json.dumps({"tool": "greet", "name": "Ada"}),
+            True,
+            'called greet(name="Ada") as expected (the whole answer)',
+        ),
+        (
+            CASE,
+            json.dumps({"name": "get_weather", "description": "weather", **PARIS_ARGS}),
+            False,
+            "get_weather: unexpected argument 'description' (the whole answer)",
+        ),
+        (
+            CASE,
+            json.dumps([call("get_weather", **PARIS_ARGS), 5]),
+            False,
+            'no tool call found in \'[{"name": "get_weather", "arguments": {"city": "Paris", "days": 3}}, 5]\'',
+        ),
+        (
+            CASE,
+            '{"name": "get_weather", "arguments": "[1]"}',
+            False,
+            "unreadable tool call: the arguments of get_weather must be an object, not list",
+        ),
+        (CASE, _padded_arguments(20_000), True, AS_EXPECTED + " (the whole answer)"),
+        (
+            CASE,
+            _padded_arguments(20_001),
+            False,
+            "unreadable tool call: the arguments of get_weather are over 20,000 characters",
+        ),
+        (
+            CASE,
+            '{"name": "get_weather", "arguments": {"city": "Paris", "days": 1' + "0" * 300 + "}}",
+            False,
+            "unreadable tool call: a 301-digit number is out of range",
+        ),
+        (
+            CASE,
+            '{"name": "get_weather", "arguments": {"city": "Paris", "days": 1.0000000000000000000e999}}',
+            False,
+            "unreadable tool call: the number 1.000000000000000000 is out of range",
+        ),
+        (
+            CASE,
+            f"get_weather(city='Paris', days={2**1100})",
+            False,
+            "unreadable tool call: a number with hundreds of digits is out of range",
+        ),
+        (
+            CASE,
+            f"get_weather(city='Paris', days={10**30})",
+            False,
+            "get_weather: days=1000000000000000000000000000000 is not one of [3] (the whole answer)",
+        ),
+        (
+            CASE,
+            f"get_weather(city={CITIES}, days=3)",
+            False,
+            "unreadable tool call: argument value \"{'Paris', 'Lyon', 'Nice', 'Lille', 'Toulouse', 'Bordeaux', …\""
+            " is not a JSON-like literal",
+        ),
+        (
+            CASE,
+            f"get_weather('Paris', days=3, more={CITIES})",
+            False,
+            "unreadable tool call: \"get_weather('Paris', days=3, more={'Paris', 'Lyon', 'Nice',…\" is not a call by"
+            " name with keyword arguments",
+        ),
+        (CASE, "{'name': 'get_weather', 'city': 'Paris', 'days': 3}", True, AS_EXPECTED + " (the whole answer)"),
+        (CASE, "Sure:\n{'name': 'get_weather', 'city': 'Paris', 'days': 3}", True, AS_EXPECTED + " (on its own line)"),
+        (
+            CASE,
+            "Sure:\n[{'name': 'get_weather', 'city': 'Paris', 'days': 3}]",
+            True,
+            AS_EXPECTED + " (on its own line)",
+        ),
+        (
+            CASE,
+            "Sure:\nget_weather(city={1, 2})",
+            False,
+            "unreadable tool call: argument value '{1, 2}' is not a JSON-like literal",
+        ),
+        (CASE, "Sure:\nget_weather(city='Paris', days=3)\n(rates change)", True, AS_EXPECTED + " (on its own line)"),
+        (CASE, "Note (draft):\nget_weather(city='Paris', days=3)", True, AS_EXPECTED + " (on its own line)"),
+        (
+            CASE,
+            'Sure:\n{"name": "get_weather", "arguments": {"city": "Paris", "days": 1e999}}',
+            False,
+            "unreadable tool call: the number 1e999 is out of range",
+        ),
+        (
+            NO_CALL,
+            '[broken\n{"name": "Paris", "country": "France"}',
+            True,
+            "answered in plain text without calling a tool, as expected",
+        ),
+    ],
+)
+def test_every_call_shape_and_limit_gives_the_verdict_a_user_reads(
+    case: dict, output: str, passed: bool, reason: str
+) -> None:
+    """Wrapper keys, flat calls with a `type`, a name key chosen by the case's tools, echoed definitions, lists
+    with data in them, Python dicts, and the limits on argument text, digits and float range, each as the
+    reason a user reads."""
+    verdict = grade(case, output)
+    assert (verdict.passed, verdict.reason) == (passed, reason)
+
+
+def test_numbers_at_the_digit_limits_are_still_read() -> None:
+    """300 digits in JSON and 999 bits in a pythonic call are the largest numbers read (then compared)."""
+    at_json_limit = '{"name": "get_weather", "arguments": {"city": "Paris", "days": 1' + "0" * 299 + "}}"
+    at_python_limit = f"get_weather(city='Paris', days={2**998})"
+    for output, shown in [(at_json_limit, "days=1" + "0" * 20), (at_python_limit, f"days={str(2**998)[:20]}")]:
+        verdict = grade(CASE, output)
+        assert not verdict.passed and verdict.reason.startswith(f"get_weather: {shown}"), verdict.reason

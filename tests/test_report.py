@@ -120,3 +120,28 @@ def test_the_terminal_table_a_user_reads() -> None:
         "  rate: over graded cases (errors left out); errors as failures: over graded cases and errors",
         "  judge_finance: mean judge score 3.50 (95% CI 2.00-5.00) over 2 judged; 1 not judged, 0 judge errors",
     ]
+
+
+def test_every_judged_category_gets_its_line_with_the_judge_errors_counted() -> None:
+    """A category nobody judged does not hide the next one's line; a judge error is neither a score nor
+    'not judged'."""
+    scored = [{**_record("judge_finance", "passed"), "judge": {"score": score}} for score in (4, 5)]
+    records = [
+        _record("judge_finetome", "skipped"),
+        *scored,
+        _record("judge_finance", "error"),
+        _record("judge_finance", "skipped"),
+    ]
+    lines = summary_lines("tiny", summarize(records), None)
+    assert lines[-2:] == [
+        "  judge_finetome: not judged (1 cases)",
+        "  judge_finance: mean judge score 4.50 (95% CI 4.00-5.00) over 2 judged; 1 not judged, 1 judge errors",
+    ]
+    clean = summary_lines("tiny", summarize([_record("math", "passed")]), None)
+    assert clean[1] == "  category            passed  graded    rate  skipped  errors"
+
+
+def test_the_expected_judge_score_is_the_case_threshold_or_4() -> None:
+    judge = SMALL_SET[-1]
+    assert expected_text({**judge, "threshold": 3}) == "judge score ≥ 3"
+    assert expected_text({k: v for k, v in judge.items() if k != "threshold"}) == "judge score ≥ 4"
