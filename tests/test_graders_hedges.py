@@ -26,6 +26,8 @@ SCHEMA = json.loads((Path(__file__).parent.parent / "benchmarks" / "cases" / "sc
         ("Possible places:\n1. School\n2. Hospital\n3. Airport\n4. Office", "School; Hospital; Airport; Office"),
         ("The answer is one of these:\n- **Hospital**: nurses\n- **Clinic**: smaller\n- **Pharmacy**", "Hospital"),
         ("Based on the clues she might be at a hotel, a hospital or an airport.", "a hotel; a hospital; an airport"),
+        ("Answer:\n1. Hospital\n2. School\n3. Airport", "Hospital; School; Airport"),
+        ("Answer:\n- Hospital\n- Clinic", "Hospital; Clinic"),
     ],
 )
 def test_a_hedge_fails_with_its_candidates(output: str, candidates: str) -> None:

@@ -8,6 +8,7 @@ paramedic", a numbered list of guesses), fails as hedged (see `hedges`).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from benchmarks.graders.hedges import list_items, or_lists
@@ -24,6 +25,9 @@ def _names_alias(text: str, accepted: list[str]) -> str | None:
     return next((alias for alias in accepted if contains_phrase(normalized, normalize(alias))), None)
 
 
+_LIST_ITEM = re.compile(r"\s*(?:\d{1,2}[.)]|[-*•])\s")  # "1. ", "2) ", "- ", "* ", "• "
+
+
 def _hedged(candidates: list[str], accepted: list[str]) -> bool:
     """Several distinct candidates, at least one accepted and one not."""
     hits = [_names_alias(candidate, accepted) is not None for candidate in candidates]
@@ -32,7 +36,7 @@ def _hedged(candidates: list[str], accepted: list[str]) -> bool:
 
 def _hedge_verdict(answer: str | None, output: str, accepted: list[str]) -> Verdict | None:
     """A failing verdict when the answer offers several candidates instead of one, else None."""
-    if answer is not None and not answer.rstrip().endswith(":"):
+    if answer is not None and not answer.rstrip().endswith(":") and not _LIST_ITEM.match(answer):
         groups = or_lists(answer, whole_clause=True)
     else:
         items, prose = list_items(output)
