@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from fixtures.prompting import Message, case_messages
+from lorabench.run.prompting import Message, case_messages
 
 JUDGE_SYSTEM = (
     "You grade answers strictly against the rubric you are given. You judge only what the response "

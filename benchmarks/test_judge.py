@@ -7,8 +7,8 @@ with no readable score is an error of the judge, not a failure of the model.
 
 import pytest
 
-from fixtures.judging import JudgeVerdict
-from fixtures.records import ModelAnswer
+from lorabench.reports.records import ModelAnswer
+from lorabench.run.judging import JudgeVerdict
 
 
 @pytest.mark.category("judge_finetome")

@@ -3,7 +3,7 @@
 import pytest
 
 from benchmarks.graders import grade_choice
-from fixtures.records import ModelAnswer
+from lorabench.reports.records import ModelAnswer
 
 
 @pytest.mark.category("mcq")

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from chat.app import Providers, build_app
 from chat.search import DdgsSearch, SearxngSearch
-from fixtures.model_spec import RegistryError
-from fixtures.registry import DEFAULT_MODEL, Registry, UnknownModelError
+from lorabench.models.registry import DEFAULT_MODEL, Registry, UnknownModelError
+from lorabench.models.spec import RegistryError
 
 
 def main(argv: list[str] | None = None) -> int:

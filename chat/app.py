@@ -12,8 +12,8 @@ from typing import Any
 
 from chat.conversation import DEFAULT_SYSTEM_PROMPT, ChatSettings, respond
 from chat.search import SearchProvider
-from fixtures.backends.base import Backend, BackendContext
-from fixtures.registry import Registry, build_backend
+from lorabench.backends.base import Backend, BackendContext
+from lorabench.models.registry import Registry, build_backend
 
 
 def can_chat(backend: Backend) -> bool:

@@ -18,9 +18,9 @@ import os
 import sys
 from pathlib import Path
 
-from fixtures.model_spec import ModelSpec, RegistryError
-from fixtures.registry import Registry, UnknownModelError
-from fixtures.sources import cached_path
+from lorabench.models.registry import Registry, UnknownModelError
+from lorabench.models.sources import cached_path
+from lorabench.models.spec import ModelSpec, RegistryError
 
 
 def adapters_on(registry: Registry, base: ModelSpec) -> list[ModelSpec]:
@@ -58,9 +58,9 @@ def vllm_command(registry: Registry, base: ModelSpec, host: str, port: int) -> t
 
 def llama_cpp_command(registry: Registry, spec: ModelSpec, host: str, port: int) -> tuple[list[str], list[str]]:
     """llama-cpp-python's server for a llama.cpp entry (its GGUF, and its LoRA GGUF if any)."""
-    from fixtures.backends.base import BackendContext
-    from fixtures.backends.llama_cpp import LlamaCppBackend
-    from fixtures.registry import build_backend
+    from lorabench.backends.base import BackendContext
+    from lorabench.backends.llama_cpp import LlamaCppBackend
+    from lorabench.models.registry import build_backend
 
     backend = build_backend(spec, BackendContext(Path(".lorabench")))
     if not isinstance(backend, LlamaCppBackend):

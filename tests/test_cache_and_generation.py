@@ -10,7 +10,7 @@ from typing import Any
 import numpy  # noqa: F401 - imported before pytester snapshots sys.modules: numpy cannot be loaded twice
 import pytest
 
-from fixtures.backends.base import (
+from lorabench.backends.base import (
     Backend,
     BackendContext,
     Generation,
@@ -19,10 +19,10 @@ from fixtures.backends.base import (
     Request,
     plan_batches,
 )
-from fixtures.cache import GenerationCache, generation_key
-from fixtures.generation import ModelRun
-from fixtures.notices import Notices
-from fixtures.valid_text import valid_generation
+from lorabench.run.cache import GenerationCache, generation_key
+from lorabench.run.generation import ModelRun
+from lorabench.run.notices import Notices
+from lorabench.run.valid_text import valid_generation
 from tests.conftest import BENCHMARKS, SMALL_SET, write_cases, write_script
 
 DETERMINISTIC = [case for case in SMALL_SET if not case["category"].startswith("judge")]
@@ -171,8 +171,8 @@ def test_interrupt_keeps_every_answer_already_streamed(tmp_path: Path) -> None:
 
 
 def _open_and_write(path: str, worker: int, barrier: Any) -> None:
-    from fixtures.backends.base import Generation, GenerationParams
-    from fixtures.cache import GenerationCache
+    from lorabench.backends.base import Generation, GenerationParams
+    from lorabench.run.cache import GenerationCache
 
     barrier.wait()
     cache = GenerationCache(Path(path))
@@ -186,7 +186,7 @@ def test_processes_opening_a_new_cache_at_once_all_get_it(tmp_path: Path) -> Non
     'database is locked' in any of them."""
     import multiprocessing
 
-    from fixtures.cache import GenerationCache
+    from lorabench.run.cache import GenerationCache
 
     context = multiprocessing.get_context("spawn")
     for round_ in range(5):
@@ -204,8 +204,8 @@ def test_processes_opening_a_new_cache_at_once_all_get_it(tmp_path: Path) -> Non
 
 def test_a_released_model_still_answers_from_its_cache_and_reloads(tmp_path: Path) -> None:
     """The judge releases a model mid-session; an item that then needs a new answer must still work."""
-    from fixtures.model_spec import ModelSpec
-    from fixtures.session import ModelBench, Settings
+    from lorabench.models.spec import ModelSpec
+    from lorabench.run.session import ModelBench, Settings
     from tests.conftest import SMALL_SET, write_script
 
     script = write_script(tmp_path / "demo.json", {"math-001": "Answer: 42", "math-002": "Answer: 25"})
@@ -258,7 +258,7 @@ def test_each_category_is_decoded_with_its_own_max_new_tokens(
     """A registry entry's `max_new_tokens = { math = 4 }` cuts math answers at 4 tokens and leaves the other
     categories at their defaults. The scripted model is made to honour the limit (a word a token), as a real
     one does."""
-    from fixtures.backends import scripted
+    from lorabench.backends import scripted
 
     replay = scripted.ScriptedBackend.generate
 

@@ -10,8 +10,8 @@ import jsonschema
 import pytest
 
 from benchmarks.arithmetic import evaluate
-from fixtures.backends.oracle import oracle_arguments
-from fixtures.cases import JUDGE_CATEGORIES, load_cases
+from lorabench.backends.oracle import oracle_arguments
+from lorabench.run.cases import JUDGE_CATEGORIES, load_cases
 
 SHIPPED = load_cases()
 COUNTS = {"math": 25, "function_calling": 35, "situational": 20, "mcq": 20, "judge_finetome": 50, "judge_finance": 50}

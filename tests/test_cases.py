@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.cases import CaseError, load_cases
+from lorabench.run.cases import CaseError, load_cases
 from tests.conftest import SMALL_SET, write_cases
 
 

@@ -15,8 +15,8 @@ import pytest
 
 from chat.conversation import ChatSettings, build_messages, respond, sources_markdown
 from chat.search import DdgsSearch, SearchResult, SearxngSearch, search_for
-from fixtures.backends.base import BackendContext
-from fixtures.registry import build_backend, resolve
+from lorabench.backends.base import BackendContext
+from lorabench.models.registry import build_backend, resolve
 from tests.conftest import write_script
 
 RESULTS = [
@@ -169,7 +169,7 @@ def test_ddgs_rows_become_results_and_its_failures_a_note(monkeypatch: pytest.Mo
 
 def test_the_history_renders_through_the_models_chat_template() -> None:
     """What the transformers and llama.cpp backends do with a chat turn: the model's own template."""
-    from fixtures.prompting import TOOLS_VIA_TEMPLATE, render_chat
+    from lorabench.run.prompting import TOOLS_VIA_TEMPLATE, render_chat
     from tests.tiny_llama import smollm2_tokenizer
 
     history = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello! How can I help?"}]

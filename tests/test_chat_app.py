@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from chat.app import Providers, text_of
-from fixtures.registry import Registry
+from lorabench.models.registry import Registry
 from tests.conftest import REPO, free_port
 
 pytestmark = pytest.mark.slow

@@ -10,10 +10,18 @@ from pathlib import Path
 import numpy  # noqa: F401 - imported before pytester snapshots sys.modules: numpy cannot be loaded twice
 import pytest
 
-from fixtures.adapter_effect import identical_outputs_warning
-from fixtures.compare import base_pairs, compare_pair, differences, error_notes, load_reports, main, shared_case_ids
-from fixtures.compare_text import markdown_lines, text_lines
-from fixtures.statistics import minimum_detectable_difference
+from lorabench.reports.compare import (
+    base_pairs,
+    compare_pair,
+    differences,
+    error_notes,
+    load_reports,
+    main,
+    shared_case_ids,
+)
+from lorabench.reports.compare_text import markdown_lines, text_lines
+from lorabench.reports.statistics import minimum_detectable_difference
+from lorabench.run.adapter_effect import identical_outputs_warning
 from tests.conftest import write_script
 
 BASE_WEIGHTS = {"model.safetensors": "ab" * 32}

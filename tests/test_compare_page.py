@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.compare import main
-from fixtures.compare_page import page_html, write_index
-from fixtures.compare_text import markdown_lines
+from lorabench.reports.compare import main
+from lorabench.reports.compare_page import page_html, write_index
+from lorabench.reports.compare_text import markdown_lines
 from tests.conftest import write_script
 from tests.test_compare import BASE, TUNED, _report
 

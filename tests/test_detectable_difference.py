@@ -9,7 +9,7 @@ from statistics import NormalDist
 
 import pytest
 
-from fixtures.statistics import mcnemar_exact, mcnemar_pairs_needed, minimum_detectable_difference
+from lorabench.reports.statistics import mcnemar_exact, mcnemar_pairs_needed, minimum_detectable_difference
 
 
 def test_pairs_needed_matches_the_published_worked_example() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from fixtures.cases import CaseError, load_cases
+from lorabench.run.cases import CaseError, load_cases
 from tests.conftest import write_cases
 from training.data import row_messages, sample_id
 from training.extract_samples import (

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy  # noqa: F401  - imported before the in-process pytester run, which unloads what it imported
 import pytest
 
-from fixtures import gpu_assignment
-from fixtures.gpu_assignment import assign_worker_gpus, gpus_for_worker, worker_index
-from fixtures.joint_generation import engine_groups
-from fixtures.model_spec import ModelSpec
 from fixtures.xdist_scheduling import item_scopes
+from lorabench.models.spec import ModelSpec
+from lorabench.run import gpu_assignment
+from lorabench.run.gpu_assignment import assign_worker_gpus, gpus_for_worker, worker_index
+from lorabench.run.joint_generation import engine_groups
 from tests.conftest import write_script
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from fixtures.backends.base import BackendContext
-from fixtures.backends.hf import TransformersBackend
-from fixtures.generation import ModelRun
-from fixtures.registry import Registry, build_backend
+from lorabench.backends.base import BackendContext
+from lorabench.backends.hf import TransformersBackend
+from lorabench.models.registry import Registry, build_backend
+from lorabench.run.generation import ModelRun
 from tests.conftest import SMALL_SET
 from tests.tiny_llama import TinyModels, models_file
 
@@ -65,7 +65,7 @@ def test_vllm_answers_base_and_adapters_in_one_pass_like_transformers(small_case
     """The GPU check on a small model: vLLM with every adapter in one pass, rsLoRA at alpha/sqrt(r), adapters
     effective, next to transformers (the check's rules; exit 0)."""
     pytest.importorskip("vllm", reason="pip install -r requirements-vllm.txt")
-    from fixtures import gpu_check
+    from lorabench.gpu_check import check as gpu_check
 
     engines = "transformers-bf16,vllm-bf16"
     arguments = ["--shape", "small", "--engines", engines, "--max-new-tokens", "8", "--cases-dir", str(small_cases)]

@@ -7,7 +7,7 @@ import pytest
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-from fixtures.backends.greedy_head import (  # noqa: E402
+from lorabench.decoding.greedy_head import (  # noqa: E402
     ScreenedHead,
     bf16_error_factor,
     bf16_products_are_fast,

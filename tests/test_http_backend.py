@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.backends.base import BackendContext, GenerationParams, Request
-from fixtures.gguf_model import packaged_gguf
-from fixtures.registry import Registry, build_backend
-from fixtures.sources import ModelSourceError
+from lorabench.backends.base import BackendContext, GenerationParams, Request
+from lorabench.models.gguf import packaged_gguf
+from lorabench.models.registry import Registry, build_backend
+from lorabench.models.sources import ModelSourceError
 from tests.conftest import free_port, write_script
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")]

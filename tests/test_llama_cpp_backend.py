@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.backends.base import BackendContext
-from fixtures.backends.llama_cpp import LlamaCppBackend
-from fixtures.generation import ModelRun
-from fixtures.registry import Registry, build_backend
-from fixtures.sources import ModelSourceError
+from lorabench.backends.base import BackendContext
+from lorabench.backends.llama_cpp import LlamaCppBackend
+from lorabench.models.registry import Registry, build_backend
+from lorabench.models.sources import ModelSourceError
+from lorabench.run.generation import ModelRun
 from tests.conftest import SMALL_SET
 
 pytestmark = pytest.mark.slow
@@ -67,7 +67,7 @@ def test_missing_gguf_or_adapter_file_is_reported_not_raised(tmp_path: Path) -> 
 
 
 def test_a_chat_answer_streams_and_greedy_matches_the_benchmark_path(backend: LlamaCppBackend) -> None:
-    from fixtures.backends.base import GenerationParams, Request
+    from lorabench.backends.base import GenerationParams, Request
 
     messages = [{"role": "user", "content": "Name three colours."}]
     pieces = list(backend.stream_chat(messages, max_tokens=24, temperature=0.0))

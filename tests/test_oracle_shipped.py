@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from benchmarks.graders import grade
-from fixtures.backends.base import BackendContext, GenerationParams, ModelSpec, Request
-from fixtures.backends.oracle import OracleBackend, ShuffledOracleBackend
-from fixtures.cases import JUDGE_CATEGORIES, load_cases
+from lorabench.backends.base import BackendContext, GenerationParams, ModelSpec, Request
+from lorabench.backends.oracle import OracleBackend, ShuffledOracleBackend
+from lorabench.run.cases import JUDGE_CATEGORIES, load_cases
 
 SHIPPED = load_cases()
 DETERMINISTIC = [case for category, cases in SHIPPED.items() if category not in JUDGE_CATEGORIES for case in cases]

@@ -1,4 +1,4 @@
-"""`python -m fixtures.perf`, the instrument behind the README's speed figures, runs end to end on SmolLM2.
+"""`python -m lorabench.perf`, the instrument behind the README's speed figures, runs end to end on SmolLM2.
 
 Nothing here is timed: the figures vary with the machine. What is checked is that every way of decoding
 runs over the same prompts and that the script prints each ratio and identical-output share it promises.
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _perf(*args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "fixtures.perf", *args]
+    command = [sys.executable, "-m", "lorabench.perf", *args]
     return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=900)
 
 

@@ -9,7 +9,7 @@ from tokenizers import Tokenizer, models
 from transformers import PreTrainedTokenizerFast
 
 from benchmarks.instructions import SYSTEM_INSTRUCTIONS, TEMPLATE_DATE
-from fixtures.prompting import (
+from lorabench.run.prompting import (
     TOOLS_VIA_SYSTEM_PROMPT,
     TOOLS_VIA_TEMPLATE,
     case_messages,

@@ -12,9 +12,9 @@ import pytest
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-from fixtures.backends.cpu_attention import register_cpu_attention  # noqa: E402
-from fixtures.backends.greedy_head import bf16_products_are_fast  # noqa: E402
-from fixtures.backends.refill import RefillDecoder, Row  # noqa: E402
+from lorabench.decoding.cpu_attention import register_cpu_attention  # noqa: E402
+from lorabench.decoding.greedy_head import bf16_products_are_fast  # noqa: E402
+from lorabench.decoding.refill import RefillDecoder, Row  # noqa: E402
 
 END = 3
 
@@ -122,7 +122,7 @@ def test_rows_are_yielded_as_they_finish_not_at_the_end(model) -> None:
 
 
 def test_prompts_of_different_lengths_are_decoded_in_separate_groups(model, monkeypatch) -> None:
-    from fixtures.backends import slot_cache
+    from lorabench.decoding import slot_cache
 
     created = []
     monkeypatch.setattr(slot_cache.SlotCache, "add_row", _recording(slot_cache.SlotCache.add_row, created))
@@ -144,7 +144,7 @@ def _recording(method, calls: list):
 
 
 def test_slot_cache_right_aligns_rows_and_grows_on_the_left_for_a_longer_prompt() -> None:
-    from fixtures.backends.slot_cache import SlotLayer
+    from lorabench.decoding.slot_cache import SlotLayer
 
     def kv(length: int, first: float) -> torch.Tensor:
         return (first + torch.arange(length, dtype=torch.float32)).reshape(1, 1, length, 1).expand(1, 2, length, 1)
@@ -170,7 +170,7 @@ def test_slot_cache_right_aligns_rows_and_grows_on_the_left_for_a_longer_prompt(
 
 
 def test_a_window_at_the_buffers_right_end_moves_left_in_place_when_it_can() -> None:
-    from fixtures.backends.slot_cache import SlotLayer
+    from lorabench.decoding.slot_cache import SlotLayer
 
     layer = SlotLayer(spare=2)
     prompt = torch.arange(4, dtype=torch.float32).reshape(1, 1, 4, 1)
@@ -188,7 +188,7 @@ def test_a_window_at_the_buffers_right_end_moves_left_in_place_when_it_can() -> 
 def test_a_prompt_shares_only_what_a_stored_prompt_has_already_run(cpu_model) -> None:
     from transformers import DynamicCache
 
-    from fixtures.backends.prefix_store import PrefixStore
+    from lorabench.decoding.prefix_store import PrefixStore
 
     config = cpu_model.config
     still_filling = DynamicCache(config=config)
@@ -212,7 +212,7 @@ def sdpa_model():
 def test_the_gpu_path_prefills_waiting_prompts_in_left_padded_batches(sdpa_model, prefill_tokens: int) -> None:
     """The CUDA path run on CPU (transformers' sdpa attention): batched prefill gives generate's tokens,
     in fewer model calls than prompts when the budget allows."""
-    from fixtures.backends import batch_prefill
+    from lorabench.decoding import batch_prefill
 
     calls: list[list[int]] = []
     original = batch_prefill.prefill_batch
@@ -234,7 +234,7 @@ def test_the_gpu_path_prefills_waiting_prompts_in_left_padded_batches(sdpa_model
 
 
 def test_length_batches_fit_the_budget() -> None:
-    from fixtures.backends.batch_prefill import length_batches
+    from lorabench.decoding.batch_prefill import length_batches
 
     prompts = [[1] * n for n in (5, 50, 3, 9, 8, 2)]
     batches = list(length_batches(prompts, 20))

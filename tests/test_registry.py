@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.backends.base import BackendContext
-from fixtures.listing import model_table
-from fixtures.model_spec import RegistryError
-from fixtures.registry import BACKENDS, Registry, UnknownModelError, build_backend
+from lorabench.backends.base import BackendContext
+from lorabench.models.listing import model_table
+from lorabench.models.registry import BACKENDS, Registry, UnknownModelError, build_backend
+from lorabench.models.spec import RegistryError
 
 ADAPTER_BASE = "unsloth/Llama-3.2-3B-Instruct-bnb-4bit"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures.report import expected_text, summarize, summary_lines
+from lorabench.reports.json_report import expected_text, summarize, summary_lines
 from tests.conftest import SMALL_SET
 
 

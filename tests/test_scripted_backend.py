@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.backends.base import BackendContext
-from fixtures.backends.scripted import ScriptedBackend, ScriptError
-from fixtures.model_spec import ModelSpec
-from fixtures.sources import ModelSourceError
+from lorabench.backends.base import BackendContext
+from lorabench.backends.scripted import ScriptedBackend, ScriptError
+from lorabench.models.sources import ModelSourceError
+from lorabench.models.spec import ModelSpec
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from chat.serve import main
-from fixtures.backends.base import BackendContext
-from fixtures.registry import Registry, build_backend
+from lorabench.backends.base import BackendContext
+from lorabench.models.registry import Registry, build_backend
 from tests.conftest import REPO, free_port
 
 

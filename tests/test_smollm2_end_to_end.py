@@ -43,7 +43,7 @@ def test_smollm2_cold_then_warm(pytester: pytest.Pytester, tmp_path: Path, bench
 def test_smollm2_judges_its_own_open_answers(pytester: pytest.Pytester, tmp_path: Path) -> None:
     """The real judge path: SmolLM2 as model and judge on 3 shipped judge cases. Its scores are poor;
     what is checked is that every answer reached the judge and got a score or a judge error."""
-    from fixtures.cases import load_cases
+    from lorabench.run.cases import load_cases
     from tests.conftest import BENCHMARKS, write_cases
 
     shipped = load_cases()

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from fixtures.statistics import mcnemar_exact, mean_with_ci, paired_bootstrap, wilson_interval
+from lorabench.reports.statistics import mcnemar_exact, mean_with_ci, paired_bootstrap, wilson_interval
 
 
 def binomtest(successes: int, trials: int, p: float = 0.5) -> Any:

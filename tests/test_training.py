@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import torch  # noqa: F401 - imported before pytester snapshots sys.modules: numpy cannot be loaded twice
 
-from fixtures.backends.base import BackendContext
-from fixtures.generation import ModelRun
-from fixtures.registry import Registry, build_backend
+from lorabench.backends.base import BackendContext
+from lorabench.models.registry import Registry, build_backend
+from lorabench.run.generation import ModelRun
 from tests.conftest import SMALL_SET
 from tests.tiny_llama import build_base, smollm2_tokenizer
 from training.__main__ import main as train_main

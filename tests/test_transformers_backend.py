@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from fixtures.backends.base import BackendContext, Generation
-from fixtures.backends.hf import TransformersBackend
-from fixtures.generation import ModelRun
-from fixtures.registry import Registry, build_backend
-from fixtures.sources import ModelSourceError
+from lorabench.backends.base import BackendContext, Generation
+from lorabench.backends.hf import TransformersBackend
+from lorabench.models.registry import Registry, build_backend
+from lorabench.models.sources import ModelSourceError
+from lorabench.run.generation import ModelRun
 from tests.conftest import SMALL_SET
 from tests.tiny_llama import LORA_ALPHA, LORA_R, TinyModels, build_adapter, models_file
 
@@ -238,7 +238,7 @@ def test_an_adapter_whose_weights_match_no_layer_is_refused(tiny: TinyModels, tm
     """Weights saved under other module names load as nothing: peft warns, keeps B = 0, the adapter is inert."""
     from safetensors.torch import load_file, save_file
 
-    from fixtures.model_spec import ModelSpec
+    from lorabench.models.spec import ModelSpec
 
     adapters = {}
     for kind in ("renamed", "intact"):

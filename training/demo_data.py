@@ -197,7 +197,7 @@ def tool_call_conversation(rng: random.Random) -> list[dict[str, str]]:
     """A request, two to four tools listed exactly as the benchmark lists them for SmolLM2 (in the system
     prompt), and the reply the benchmark asks for: a JSON list of calls (two of them for one request in
     ten), or plain text when no tool fits."""
-    from fixtures.prompting import with_tools_in_system_prompt
+    from lorabench.run.prompting import with_tools_in_system_prompt
 
     chosen = rng.sample(TOOLS, rng.randint(2, 4))
     tools = [tool[0] for tool in chosen]

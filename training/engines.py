@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fixtures.backends.hf_loading import cuda_available
+from lorabench.backends.hf_loading import cuda_available
 from training.config import TrainConfig
 
 

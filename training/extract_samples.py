@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fixtures.cases import CASES_DIR, CATEGORIES, Case, CaseError, load_cases, parse_case_line
+from lorabench.run.cases import CASES_DIR, CATEGORIES, Case, CaseError, load_cases, parse_case_line
 from training.data import FORMATS, DataSourceError, Message, conversations, load_rows, row_messages, sample_id
 
 CATEGORY = {"sharegpt": "judge_finetome", "finance": "judge_finance"}

@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fixtures.cases import CaseError, load_cases, parse_case_line
-from fixtures.model_names import UnsafeNameError, report_file
-from fixtures.model_spec import RegistryError
-from fixtures.registry import Registry, read_registry_file
+from lorabench.models.names import UnsafeNameError, report_file
+from lorabench.models.registry import Registry, read_registry_file
+from lorabench.models.spec import RegistryError
+from lorabench.run.cases import CaseError, load_cases, parse_case_line
 from tests.conftest import SMALL_SET, WEATHER_TOOL, write_cases, write_script
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.backends.base import Generation, GenerationParams
-from fixtures.cache import GenerationCache
-from fixtures.valid_text import valid_text
+from lorabench.backends.base import Generation, GenerationParams
+from lorabench.run.cache import GenerationCache
+from lorabench.run.valid_text import valid_text
 from tests.conftest import REPO, write_script
 from tests.faults.loopback import ChatServer
 
@@ -102,8 +102,8 @@ def test_a_corrupt_cache_is_moved_aside_with_one_line_and_the_run_goes_on(
 READ_ONLY_CHECK = """
 import sys
 from pathlib import Path
-from fixtures.backends.base import Generation, GenerationParams
-from fixtures.cache import GenerationCache
+from lorabench.backends.base import Generation, GenerationParams
+from lorabench.run.cache import GenerationCache
 cache = GenerationCache(Path(sys.argv[1]))
 found = cache.get_many(["cached"])
 cache.put_many("m", [("new", "p", GenerationParams(8), Generation("new answer", 0, 0, 0.0, "stop"))])
@@ -175,7 +175,7 @@ def test_a_failed_model_keeps_the_previous_report_and_writes_its_own_beside(
 
 
 def test_a_report_file_is_replaced_whole_or_not_at_all(tmp_path: Path) -> None:
-    from fixtures.atomic_files import write_text_atomically
+    from lorabench.reports.atomic_files import write_text_atomically
 
     page = tmp_path / "reports" / "m.html"
     write_text_atomically(page, "<p>previous</p>")

@@ -1,0 +1,1 @@
+"""The CPU batch decoder behind the transformers backend, and the transformers internals it relies on."""

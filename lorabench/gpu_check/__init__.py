@@ -1,0 +1,1 @@
+"""`python -m lorabench gpu-check`: the GPU path checked end to end, offline."""

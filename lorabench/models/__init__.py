@@ -1,0 +1,1 @@
+"""The model registry: names, where their weights are, what identifies them."""

@@ -1,0 +1,1 @@
+"""One benchmark run: cases, prompts, the generation cache, generating and judging answers."""
