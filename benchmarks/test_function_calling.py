@@ -2,11 +2,11 @@
 
 import pytest
 
-from benchmarks.graders import grade_tool_calls
+from benchmarks.categories import grader_for
 from lorabench.reports.records import ModelAnswer
 
 
 @pytest.mark.category("function_calling")
 def test_function_calling(case: dict, model_answer: ModelAnswer) -> None:
-    verdict = model_answer.check(grade_tool_calls)
+    verdict = model_answer.check(grader_for("function_calling"))
     assert verdict.passed, verdict.reason

@@ -2,11 +2,11 @@
 
 import pytest
 
-from benchmarks.graders import grade_numeric
+from benchmarks.categories import grader_for
 from lorabench.reports.records import ModelAnswer
 
 
 @pytest.mark.category("math")
 def test_math(case: dict, model_answer: ModelAnswer) -> None:
-    verdict = model_answer.check(grade_numeric)
+    verdict = model_answer.check(grader_for("math"))
     assert verdict.passed, verdict.reason

@@ -2,11 +2,11 @@
 
 import pytest
 
-from benchmarks.graders import grade_choice
+from benchmarks.categories import grader_for
 from lorabench.reports.records import ModelAnswer
 
 
 @pytest.mark.category("mcq")
 def test_mcq(case: dict, model_answer: ModelAnswer) -> None:
-    verdict = model_answer.check(grade_choice)
+    verdict = model_answer.check(grader_for("mcq"))
     assert verdict.passed, verdict.reason

@@ -2,11 +2,11 @@
 
 import pytest
 
-from benchmarks.graders import grade_short_answer
+from benchmarks.categories import grader_for
 from lorabench.reports.records import ModelAnswer
 
 
 @pytest.mark.category("situational")
 def test_situational(case: dict, model_answer: ModelAnswer) -> None:
-    verdict = model_answer.check(grade_short_answer)
+    verdict = model_answer.check(grader_for("situational"))
     assert verdict.passed, verdict.reason

@@ -9,8 +9,8 @@ from typing import Any
 import jsonschema
 import pytest
 
+from benchmarks.answer_texts import oracle_arguments
 from benchmarks.arithmetic import evaluate
-from lorabench.backends.oracle import oracle_arguments
 from lorabench.run.cases import JUDGE_CATEGORIES, load_cases
 
 SHIPPED = load_cases()

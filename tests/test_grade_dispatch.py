@@ -79,7 +79,7 @@ def test_judge_categories_are_not_graded_here(category: str) -> None:
 
 
 def test_unknown_category_names_the_case_and_category() -> None:
-    known = "(graded categories: math, mcq, function_calling, situational)"
+    known = "(graded categories: math, function_calling, situational, mcq)"  # the category table's order
     with pytest.raises(ValueError, match=rf"^case x-1: unknown category 'poetry' {re.escape(known)}$"):
         grade({"id": "x-1", "category": "poetry"}, "text")
     with pytest.raises(ValueError, match=r"^case x-2: unknown category None"):

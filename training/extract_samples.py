@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lorabench.run.cases import CASES_DIR, CATEGORIES, Case, CaseError, load_cases, parse_case_line
+from benchmarks.categories import CATEGORIES
+from lorabench.run.cases import CASES_DIR, Case, CaseError, load_cases, parse_case_line
 from training.data import FORMATS, DataSourceError, Message, conversations, load_rows, row_messages, sample_id
 
-CATEGORY = {"sharegpt": "judge_finetome", "finance": "judge_finance"}
+CATEGORY = {"sharegpt": "judge_finetome", "finance": "judge_finance"}  # judged categories of the category table
 ID_PREFIX = {"sharegpt": "ft-x", "finance": "fin-x"}
 SAMPLE_ID = re.compile(r"^[0-9a-f]{16}$")
 CASE_ID_PREFIX = re.compile(r"^[a-z][a-z0-9_]*(-[A-Za-z0-9_.-]+)?$")

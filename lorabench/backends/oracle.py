@@ -10,45 +10,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from benchmarks.categories import CATEGORIES
 from lorabench.backends.base import Backend, BackendContext, Generation, ModelSpec, Request
 from lorabench.run.prompting import Message, Tools
 
 
-def _number_text(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
-def oracle_arguments(call: dict[str, Any]) -> dict[str, Any]:
-    """The arguments the oracle sends for an expected call: each argument's first non-null accepted
-    value; an argument whose only accepted value is null is left out."""
-    arguments = {}
-    for name, accepted in call["arguments"].items():
-        present = [value for value in accepted if value is not None]
-        if present:
-            arguments[name] = present[0]
-    return arguments
-
-
-def _expected_calls_json(calls: list[dict[str, Any]]) -> str:
-    return json.dumps([{"name": call["name"], "arguments": oracle_arguments(call)} for call in calls])
-
-
 def oracle_answer(case: dict[str, Any]) -> str:
-    """The correct answer to `case`, phrased as the category's instruction asks."""
-    category = case["category"]
-    if category == "math":
-        return f"Answer: {_number_text(case['answer'])}"
-    if category == "mcq":
-        return f"Answer: {case['answer']}"
-    if category == "function_calling":
-        if not case["expected_calls"]:
-            return "None of the available tools fits this request, so here is a direct answer instead."
-        return _expected_calls_json(case["expected_calls"])
-    if category == "situational":
-        if case.get("accepted"):
-            return f"Answer: {case['accepted'][0]}"
-        return "Answer: " + " ".join(case["required_keywords"])
-    return str(case["reference_answer"])
+    """The correct answer to `case`, phrased as the category's instruction asks (the category table's
+    `oracle_answer` column)."""
+    return CATEGORIES[case["category"]].oracle_answer(case)
 
 
 class OracleBackend(Backend):

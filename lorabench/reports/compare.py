@@ -22,8 +22,8 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
+from benchmarks.categories import CATEGORIES, is_judged
 from lorabench.run.adapter_effect import identical_outputs_warning
-from lorabench.run.cases import CATEGORIES, JUDGE_CATEGORIES
 from lorabench.reports.statistics import (
     mcnemar_exact,
     mean_with_ci,
@@ -133,7 +133,7 @@ def compare_pair(base: Report, other: Report, case_ids: list[str]) -> dict[str, 
         discordant = (len(entry["gained"]) + len(entry["lost"])) / len(ids) if ids else 0.0
         entry["detectable_difference"] = minimum_detectable_difference(len(ids), discordant)
         entry |= _errors_entry(first, second, in_category)
-        if category in JUDGE_CATEGORIES:
+        if is_judged(category):
             scored = [
                 i
                 for i in ids

@@ -11,8 +11,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from benchmarks.categories import is_judged
 from lorabench.reports.atomic_files import write_text_atomically
-from lorabench.run.cases import JUDGE_CATEGORIES
 from lorabench.reports.compare import (
     Report,
     base_pairs,
@@ -75,7 +75,7 @@ def _rates_table(reports: list[Report], case_ids: list[str], categories: list[st
 
 
 def _judge_table(reports: list[Report], case_ids: list[str], categories: list[str]) -> str:
-    judged = [c for c in categories if c in JUDGE_CATEGORIES]
+    judged = [c for c in categories if is_judged(c)]
     rows = []
     for report in reports:
         cells = []

@@ -12,8 +12,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from benchmarks.categories import CATEGORIES
 from lorabench.reports.atomic_files import write_text_atomically
-from lorabench.run.cases import CATEGORIES, JUDGE_CATEGORIES
 from lorabench.reports.statistics import mean_with_ci, wilson_interval
 
 REPORT_FORMAT = 1
@@ -21,28 +21,9 @@ OUTCOMES = ("passed", "failed", "skipped", "error")
 
 
 def expected_text(case: dict[str, Any]) -> str:
-    """What a correct answer looks like, in a few words, for a person reading the report."""
-    category = case["category"]
-    if category == "math":
-        tolerance = case.get("tolerance")
-        return f"{case['answer']}" + (f" ± {tolerance}" if tolerance else "")
-    if category == "mcq":
-        return f"{case['answer']}) {case['options'][case['answer']]}"
-    if category == "function_calling":
-        if not case["expected_calls"]:
-            return "no tool call"
-        return "; ".join(
-            f"{call['name']}(" + ", ".join(f"{k}∈{v}" for k, v in call["arguments"].items()) + ")"
-            for call in case["expected_calls"]
-        )
-    if category == "situational":
-        parts = []
-        if case.get("accepted"):
-            parts.append("one of: " + " | ".join(case["accepted"]))
-        if case.get("required_keywords"):
-            parts.append("all of: " + ", ".join(case["required_keywords"]))
-        return " or ".join(parts)
-    return f"judge score ≥ {case.get('threshold', 4)}"
+    """What a correct answer looks like, in a few words, for a person reading the report (the category
+    table's `expected_text` column)."""
+    return CATEGORIES[case["category"]].expected_text(case)
 
 
 def summarize(records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -56,7 +37,7 @@ def summarize(records: list[dict[str, Any]]) -> dict[str, Any]:
                 counts[record["outcome"]] += 1
         if any(counts.values()):
             by_category[category] = _with_rate(counts)
-            if category in JUDGE_CATEGORIES:
+            if CATEGORIES[category].judged:
                 by_category[category]["judge"] = judge_summary([r for r in records if r["category"] == category])
     overall = {outcome: sum(c[outcome] for c in by_category.values()) for outcome in OUTCOMES}
     return {"by_category": by_category, "overall": _with_rate(overall)}

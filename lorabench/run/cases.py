@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import codecs
 import json
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
+from benchmarks.categories import CATEGORIES, judged_names
+
 CASES_DIR = Path(__file__).resolve().parents[2] / "benchmarks" / "cases"
-CATEGORIES = ("math", "function_calling", "situational", "mcq", "judge_finetome", "judge_finance")
-JUDGE_CATEGORIES = ("judge_finetome", "judge_finance")
+SCHEMA_PATH = CASES_DIR / "schema.json"
+# CATEGORIES is the category table itself (keyed by name, so `in`, iteration and joins read names). The
+# judged names as they stood at import, for callers that only ask whether a category is judged:
+JUDGE_CATEGORIES = judged_names()
 
 Case = dict[str, Any]
 
@@ -21,10 +24,32 @@ class CaseError(ValueError):
     """A case file problem; the message is one line that names file:line, case id and field."""
 
 
-@cache
+def case_schema() -> dict[str, Any]:
+    """`schema.json`, checked against the category table: its `category` enum and its enum of judged
+    categories (`$defs.judged_category`: those cases need a reference answer and a rubric) must name the
+    table's categories, so that an edit to one of the two cannot silently disagree with the other."""
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    enums = {
+        "properties.category.enum": (schema.get("properties", {}).get("category", {}).get("enum"), list(CATEGORIES)),
+        "$defs.judged_category.enum": (schema.get("$defs", {}).get("judged_category", {}).get("enum"), judged_names()),
+    }
+    for at, (listed, names) in enums.items():
+        if not isinstance(listed, list) or set(listed) != set(names):
+            raise CaseError(
+                f"{SCHEMA_PATH}: {at} is {listed}, but benchmarks/categories.py has {list(names)}: make them the same"
+            )
+    return schema
+
+
+_VALIDATORS: dict[tuple[Path, tuple[str, ...], tuple[str, ...]], jsonschema.protocols.Validator] = {}
+
+
 def _validator() -> jsonschema.protocols.Validator:
-    schema = json.loads((CASES_DIR / "schema.json").read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
+    """The case validator, checked against the table as it is now (a test may add a category to it)."""
+    key = (SCHEMA_PATH, tuple(CATEGORIES), judged_names())
+    if key not in _VALIDATORS:
+        _VALIDATORS[key] = jsonschema.Draft202012Validator(case_schema())
+    return _VALIDATORS[key]
 
 
 def _schema_error(case: Case) -> str | None:

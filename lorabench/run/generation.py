@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks.instructions import MAX_NEW_TOKENS
+from benchmarks.categories import max_new_tokens_for
 from lorabench.backends.base import Backend, Generation, GenerationParams, Request
 from lorabench.run.cache import GenerationCache, generation_key
 from lorabench.run.prompting import case_messages
@@ -38,7 +38,7 @@ class ModelRun:
         self.selected = {case["id"]: case for case in cases}
         self.batch_size = batch_size or backend.default_batch_size
         self.show_progress = show_progress
-        self.limits = limits or dict(MAX_NEW_TOKENS)  # max_new_tokens per category
+        self.limits = max_new_tokens_for(limits)  # per category: the table's, or the model's override
         self.answers: dict[str, Generation] = {}
         self.requests: dict[str, Request] = {}
         self.generation_seconds = 0.0

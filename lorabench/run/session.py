@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.instructions import MAX_NEW_TOKENS, SYSTEM_INSTRUCTIONS, TEMPLATE_DATE
+from benchmarks.categories import max_new_tokens_for
+from benchmarks.instructions import SYSTEM_INSTRUCTIONS, TEMPLATE_DATE
 from lorabench.backends.base import BackendContext, Generation, ModelSpec, Request
 from lorabench.models.names import report_file
 from lorabench.models.registry import build_backend
@@ -98,7 +99,7 @@ class ModelBench:
             backend = build_backend(self.spec, context)
             cache = self.settings.open_cache()
             batch_size = self.settings.batch_size or self.spec.batch_size
-            limits = MAX_NEW_TOKENS | self.spec.max_new_tokens
+            limits = self.spec.max_new_tokens  # overrides of the table's limits, merged by ModelRun
             self.run = ModelRun(backend, cache, self.selected, batch_size, self.settings.show_progress, limits)
             if self.companions is not None:
                 self.run.together = self._generate_with_companions
@@ -171,7 +172,6 @@ class ModelBench:
             adapter_effect=backend.adapter_effect,
             generation_seconds=round(self.run.generation_seconds, 3),
             batch_size=self.run.batch_size,
-            max_new_tokens=self.run.limits,
             judge=self.judge_section,
             cuda_visible_devices=os.environ.get("CUDA_VISIBLE_DEVICES"),  # an xdist worker's GPU(s)
         )
@@ -188,7 +188,7 @@ class ModelBench:
             "environment": environment(),
             "generation": {
                 "decoding": "greedy",
-                "max_new_tokens": MAX_NEW_TOKENS,
+                "max_new_tokens": max_new_tokens_for(self.spec.max_new_tokens),  # the limits this model ran with
                 "cache": self.settings.use_cache,
                 "replaced_code_points": sum(r.get("replaced_code_points", 0) for r in records),
             },
