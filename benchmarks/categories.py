@@ -2,7 +2,8 @@
 
 Case loading and its schema, `grade()`, the benchmark test modules, prompts, generation limits, the oracle
 model, the reports and the pytest markers all read this table, so a category is defined in one place:
-adding one is a row here plus a test module (`benchmarks/CASES.md`, "Adding a category").
+adding one is a row here, a test module and its case file, and its name in the case schema's enum, which
+loading checks against this table (`benchmarks/CASES.md`, "Adding a category").
 The order of the rows is the order of the categories in reports.
 """
 
