@@ -102,12 +102,12 @@ def _run(pytester: pytest.Pytester, tmp_path: Path, *extra: str) -> tuple[str, d
     return page, json.loads((tmp_path / "reports" / "scripted-demo.json").read_text(encoding="utf-8"))
 
 
-def _page_data(page: Markup) -> dict[str, Any]:
+def page_data(page: Markup) -> dict[str, Any]:
     """pytest-html's data: rows and settings as JSON in an attribute, filled into the table by its script."""
     return json.loads(str(page.attributes["data-container"]["data-jsonblob"]))
 
 
-def _rows(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def rows_by_case(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Case id -> the test's data, with `cells` (column class -> text) and `cell_tags` (tags inside cells)."""
     rows = {}
     for (test,) in data["tests"].values():
@@ -130,9 +130,9 @@ def test_rows_are_collapsed_and_show_the_answer_and_the_verdict_reason(
 ) -> None:
     html, report = _run(pytester, tmp_path)
     page = Markup(html)
-    data = _page_data(page)
+    data = page_data(page)
     assert data["renderCollapsed"] == ["all"], "every row opens collapsed, failed ones too"
-    rows = _rows(data)
+    rows = rows_by_case(data)
     assert set(rows) == {case["id"] for case in report["cases"]}
     for case in report["cases"]:
         row = rows[case["id"]]
@@ -189,7 +189,7 @@ def test_the_summary_tables_hold_the_json_reports_numbers(pytester: pytest.Pytes
 
 def test_a_users_own_render_collapsed_setting_is_kept(pytester: pytest.Pytester, tmp_path: Path) -> None:
     html, _ = _run(pytester, tmp_path, "-o", "render_collapsed=failed")
-    assert _page_data(Markup(html))["renderCollapsed"] == ["failed"]
+    assert page_data(Markup(html))["renderCollapsed"] == ["failed"]
 
 
 def test_the_summary_escapes_names_reasons_and_shows_errors_as_failures() -> None:
