@@ -4,7 +4,8 @@ pytest-html writes one file per session; a run over several models registers one
 model, each of which only takes in its own model's test reports. Built on pytest-html's report
 class (pinned major version in requirements.txt); the columns and escaping are in `html_columns`.
 Rows open collapsed: a run has hundreds of items, and a reader scans the answer and verdict columns
-before opening the few rows whose prompt and output they want to read.
+before opening the few rows whose prompt and output they want to read. A user's own `render_collapsed`
+(pytest-html's ini option, any value but its default) or `?collapsed=` in the page's URL still decides.
 """
 
 from __future__ import annotations
