@@ -210,3 +210,19 @@ def test_the_summary_escapes_names_reasons_and_shows_errors_as_failures() -> Non
     assert rates[1] == ["math", "1", "2", "50.0%", "9.5-90.5%", "0", "2", "25.0%"]
     assert rates[2][0] == IMG_ATTACK
     assert "lorabench-summary judge-scores" not in page.tables, "no judged category, no judge table"
+
+
+def test_the_judge_table_shows_each_judged_categorys_mean_score_and_interval() -> None:
+    counts = {"passed": 1, "failed": 1, "skipped": 1, "error": 1, "graded": 2, "total": 4, "pass_rate": 0.5}
+    counts |= {"pass_rate_ci95": [0.0946, 0.9054], "pass_rate_errors_as_failures": 1 / 3}
+    counts |= {"pass_rate_errors_as_failures_ci95": [0.0615, 0.7923]}
+    judged = {**counts, "judge": {"judged": 2, "not_judged": 1, "errors": 1, "mean_score": 3.5, "ci95": [3.0, 4.0]}}
+    nothing = {"judged": 0, "not_judged": 4, "errors": 0, "mean_score": None, "ci95": [None, None]}
+    unjudged = {**counts, "judge": nothing}
+    summary = {"by_category": {"math": counts, "judge_finetome": judged, "judge_finance": unjudged}, "overall": counts}
+    page = Markup("".join(summary_html({"model": {"name": "m"}, "summary": summary})))
+    assert page.tables["lorabench-summary judge-scores"] == [
+        ["category", "judged", "mean judge score", "95% interval", "not judged", "judge errors"],
+        ["judge_finetome", "2", "3.50", "3.00-4.00", "1", "1"],
+        ["judge_finance", "0", "-", "-", "4", "0"],
+    ]
