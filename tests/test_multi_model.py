@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import write_script
+from tests.test_html_report import Markup, page_data, rows_by_case
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")
 
@@ -46,6 +47,11 @@ def _check_reports(tmp_path: Path) -> None:
     wrong_html = (tmp_path / "reports" / "scripted-wrong.html").read_text(encoding="utf-8")
     assert "scripted-right-math-002" in right_html and "scripted-wrong-math-002" not in right_html
     assert "scripted-wrong-math-002" in wrong_html and "no idea" not in right_html
+    for report, html in ((right, right_html), (wrong, wrong_html)):  # each page: its own model's rows only
+        node_ids = set(page_data(Markup(html))["tests"])
+        assert node_ids == {case["test_id"] for case in report["cases"]}
+    answers = {case: row["cells"]["col-answer"] for case, row in rows_by_case(page_data(Markup(wrong_html))).items()}
+    assert answers == {**{case: "<b>no idea</b>" for case in RIGHT}, "ft-001": ""}, "shown as text, not bold"
 
 
 def test_items_are_parametrized_by_model(pytester: pytest.Pytester, bench_args: list[str], two_models) -> None:

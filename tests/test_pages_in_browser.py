@@ -1,6 +1,7 @@
 """The reports in a real browser: Debian's chromium, driven by Playwright. A per-model report and the
 comparison page render with no console error and no request beyond the file itself, and a model
-output holding a script is shown as text and never runs.
+output holding a script is shown as text and never runs. The per-model report opens with every row
+collapsed, the answer and verdict in columns, and a click opens a row's details.
 
 CI installs chromium (.ci/run); elsewhere the test is skipped when chromium is missing.
 """
@@ -90,3 +91,20 @@ def test_a_flipped_case_links_to_its_row_in_the_per_model_report(browser: Any, r
     test_id = target.split("#", 1)[1]
     assert report.evaluate("id => document.getElementById(id) !== null", test_id), f"no row with id {test_id}"
     report.close()
+
+
+def test_the_per_model_report_opens_collapsed_and_a_click_opens_a_row(browser: Any, reports: Path) -> None:
+    page, errors, *_ = _visit(browser, reports / "scripted-hostile.html")
+    rows = page.locator("#results-table tbody.results-table-row")
+    details = page.locator("#results-table tr.extras-row")
+    assert rows.count() >= 5 and details.count() == rows.count()
+    assert [row.is_visible() for row in details.all()] == [False] * rows.count(), "a row opened expanded"
+    failed = page.locator("#results-table tbody.failed").first
+    assert ATTACK in failed.locator("td.col-answer").inner_text(), "the answer column shows the model's text"
+    assert failed.locator("td.col-reason").inner_text().strip() != ""
+    failed.locator("td.col-result").click()
+    opened = failed.locator("tr.extras-row")
+    assert opened.is_visible() and "Model output" in opened.inner_text()
+    assert sum(row.is_visible() for row in details.all()) == 1, "one click opens one row"
+    assert errors == []
+    page.close()
