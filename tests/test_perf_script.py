@@ -1,4 +1,4 @@
-"""`python -m lorabench.perf`, the instrument behind the README's speed figures, runs end to end on SmolLM2.
+"""`python -m lorabench.perf`, the instrument behind docs/speed.md's figures, runs end to end on SmolLM2.
 
 Nothing here is timed: the figures vary with the machine. What is checked is that every way of decoding
 runs over the same prompts and that the script prints each ratio and identical-output share it promises.

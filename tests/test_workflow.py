@@ -1,5 +1,5 @@
 """The GitHub Actions workflow for the self-hosted GPU runner: valid against the workflow schema
-(check-jsonschema's vendored copy, so offline), and wired the way the README says."""
+(check-jsonschema's vendored copy, so offline), and wired the way docs/comparing.md says."""
 
 from __future__ import annotations
 

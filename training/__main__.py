@@ -3,7 +3,7 @@
     python -m training --preset lora                     # FineTome-100k, r=32 (the seed project's `lora`)
     python -m training --preset rslora                   # the same with use_rslora=True
     python -m training --preset finance                  # Finance-Instruct-500k, r=16, 75% train split
-    python -m training.demo_data && python -m training --preset demo    # offline: SmolLM2 on CPU, ~12 min
+    python -m training.demo_data && python -m training --preset demo    # offline: SmolLM2 on CPU
     python -m training --preset lora --set max_steps=20 --set dataset=data/FineTome-100k --register my.toml
 
 load data -> format with the chat template (loss on responses only) -> train (resumes from the last

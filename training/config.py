@@ -88,7 +88,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "per_device_train_batch_size": 4,
         "gradient_accumulation_steps": 1,
         "warmup_steps": 5,
-        "max_steps": 75,  # 300 of the 600 conversations: 684 s measured on 2 CPU cores
+        "max_steps": 75,  # 300 of the 600 conversations: minutes on a CPU (docs/training.md)
         "learning_rate": 1e-3,
         "optim": "adamw_torch",
         "save_steps": 25,

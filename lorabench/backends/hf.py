@@ -47,8 +47,7 @@ class TransformersBackend(TemplatedBackend):
     """
 
     name = "transformers"
-    # SmolLM2, 100 cases, 2 cores, decoder refill-greedy-6, timed alternately in one process:
-    # 67.2/68.0 s at 48 rows, 69.8/69.0 s at 64, 68.3/72.2 s at 100 (within the machine's drift)
+    # chosen by timing 48, 64 and 100 rows on SmolLM2's cases: larger batches gained nothing (docs/speed.md)
     default_batch_size = 48
     screen_output = True  # the bf16-screened output layer (greedy_head); perf turns it off to compare
 

@@ -1,8 +1,8 @@
 """Find a GGUF model shipped inside a Python package and keep a fast-loading safetensors copy of it.
 
-transformers dequantizes a GGUF file on every load (~17-30 s for SmolLM2-135M on 2 cores) and refuses
-to `save_pretrained` a GGUF-loaded model. Copying its weights into a plain model of the same config
-once, and saving that, makes every later load take about a second.
+transformers dequantizes a GGUF file on every load, which is slow, and refuses to `save_pretrained` a
+GGUF-loaded model. Copying its weights into a plain model of the same config once, and saving that,
+makes every later load fast (docs/speed.md).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ no layer of the base, stops its model: its scores would be the base model's unde
 
 On the outputs (comparisons): the share of byte-identical outputs of a pair. Greedy decoding of a
 trained adapter still repeats its base on many short answers, so a share alone proves nothing; the
-README gives the shares measured for a real adapter and for the same model twice, which set the two
+docs/comparing.md gives the shares measured for a real adapter and for the same model twice, which set the two
 thresholds below.
 """
 

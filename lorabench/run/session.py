@@ -138,7 +138,7 @@ class ModelBench:
         return report_file(directory, self.spec.name, suffix)
 
     def incomplete_reason(self, exit_status: int) -> str | None:
-        """Why this run's report must not replace the previous one (README: When things go wrong), or None.
+        """Why this run's report must not replace the previous one (docs/troubleshooting.md), or None.
         Under pytest-xdist the failures happened on a worker and come with its model section."""
         remote = self.remote_section or {}
         failure, judge_failure = (
