@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.categories import CATEGORIES, is_judged
-from lorabench.run.adapter_effect import identical_outputs_warning
 from lorabench.reports.statistics import (
     mcnemar_exact,
     mean_with_ci,
@@ -31,6 +30,7 @@ from lorabench.reports.statistics import (
     paired_bootstrap,
     wilson_interval,
 )
+from lorabench.run.adapter_effect import identical_outputs_warning
 
 Report = dict[str, Any]
 LIKE_FOR_LIKE = ("case_files_sha256", "instructions", "template_date", "generation")

@@ -9,8 +9,8 @@ from typing import Any
 from benchmarks.graders.judge_verdict import judged_verdict
 from benchmarks.graders.verdict import Verdict
 from lorabench.backends.base import Generation, Request
-from lorabench.run.judging import JudgeVerdict
 from lorabench.reports.json_report import expected_text
+from lorabench.run.judging import JudgeVerdict
 
 Grader = Callable[[dict[str, Any], str], Verdict]
 
