@@ -54,11 +54,11 @@ def build_parser() -> CommandParser:
 
     parser = CommandParser(prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    listing = commands.add_parser(
-        "list-models", help="list the registry's models: where each comes from, if it runs here"
-    )
+    listing_help = "list the registry's models: where each comes from, whether it runs here (loads nothing)"
+    listing = commands.add_parser("list-models", help=listing_help, description=listing_help)
     add_options(listing.add_argument, ["--models-file", "--cache-dir"])
-    check = commands.add_parser("judge-check", help="check the judge scores reference answers above bad ones")
+    check_help = "grade reference, empty and off-topic answers with the judge: does it score the reference highest?"
+    check = commands.add_parser("judge-check", help=check_help, description=check_help)
     judge_flags = ["--judge", "--models-file", "--cases-dir", "--cache-dir", "--no-cache", "--batch-size"]
     add_options(
         check.add_argument,
