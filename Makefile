@@ -52,12 +52,12 @@ mutants: setup-dev
 	$(BIN)/python tools/mutation_score.py --min 90 --out mutants/score.md
 
 perf: setup
-	$(BIN)/python -m lorabench.perf
+	$(BIN)/python -m lorabench perf
 
 # The GPU path end to end, offline, in minutes (lorabench/gpu_check/check.py): engines not installed (make setup-gpu)
 # are skipped; without CUDA it stops with one line.
 gpu-check: setup
-	$(BIN)/python -m lorabench.gpu_check.check $(GPU_CHECK_ARGS)
+	$(BIN)/python -m lorabench gpu-check $(GPU_CHECK_ARGS)
 
 clean:
 	rm -rf .lorabench reports .pytest_cache mutants

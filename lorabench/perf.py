@@ -1,8 +1,8 @@
 """Measure batched against one-at-a-time generation on a real model, in one run.
 
-    python -m lorabench.perf                        # SmolLM2, all 100 deterministic cases, batch 48
-    python -m lorabench.perf --cases 32 --batch-size 16 --decoder-one-at-a-time --fp32-output-layer
-    python -m lorabench.perf --categories mcq,situational
+    python -m lorabench perf                        # SmolLM2, all 100 deterministic cases, batch 48
+    python -m lorabench perf --cases 32 --batch-size 16 --decoder-one-at-a-time --fp32-output-layer
+    python -m lorabench perf --categories mcq,situational
 
 Over the same prompts, greedy: lorabench's refilling batches, transformers' `model.generate` one prompt
 at a time (the reference), the batches again, and optionally lorabench's decoder one prompt at a time
@@ -21,6 +21,7 @@ from pathlib import Path
 
 from lorabench.backends.base import BackendContext, Generation, Request
 from lorabench.backends.hf import TransformersBackend
+from lorabench.cli.parser import CommandParser
 from lorabench.models.registry import build_backend, resolve
 from lorabench.run.cases import JUDGE_CATEGORIES, load_cases
 from lorabench.run.generation import ModelRun
@@ -78,8 +79,10 @@ def _same(a: Answers, b: Answers) -> str:
     return f"{same}/{len(a)} = {100 * same / len(a):.1f}%"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def main(argv: list[str] | None = None) -> None:
+    parser = CommandParser(
+        prog="python -m lorabench perf", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--model", default="smollm2", help="a transformers-backend model of the registry")
     parser.add_argument(
         "--cases", type=int, default=None, help="how many deterministic cases, round-robin by category (default: all)"
@@ -99,7 +102,7 @@ def main() -> None:
         help="also time the batches with the output layer in plain fp32 (separates the bf16 screening)",
     )
     parser.add_argument("--cache-dir", default=".lorabench", help="where the converted model copy lives")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     by_category = load_cases()
     deterministic = [category for category in by_category if category not in JUDGE_CATEGORIES]

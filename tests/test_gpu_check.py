@@ -23,7 +23,7 @@ TINY_RUN = ["--device", "cpu", "--shape", "tiny", "--engines", "transformers-fp3
 def test_without_cuda_the_check_is_one_line_and_exit_2() -> None:
     environment = os.environ | {"CUDA_VISIBLE_DEVICES": ""}
     done = subprocess.run(
-        [sys.executable, "-m", "lorabench.gpu_check.check"], cwd=REPO, env=environment, capture_output=True, text=True
+        [sys.executable, "-m", "lorabench", "gpu-check"], cwd=REPO, env=environment, capture_output=True, text=True
     )
     assert done.returncode == 2
     assert done.stdout == "" and done.stderr.splitlines() == [gpu_check.NO_CUDA]
@@ -31,7 +31,7 @@ def test_without_cuda_the_check_is_one_line_and_exit_2() -> None:
 
 def test_make_gpu_check_runs_the_script() -> None:
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
-    assert "gpu-check:" in makefile and "-m lorabench.gpu_check.check" in makefile
+    assert "gpu-check:" in makefile and "-m lorabench gpu-check $(GPU_CHECK_ARGS)" in makefile
 
 
 def test_unknown_engine_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,4 +1,4 @@
-"""`python -m lorabench.perf`, the instrument behind docs/speed.md's figures, runs end to end on SmolLM2.
+"""`python -m lorabench perf`, the instrument behind docs/speed.md's figures, runs end to end on SmolLM2.
 
 Nothing here is timed: the figures vary with the machine. What is checked is that every way of decoding
 runs over the same prompts and that the script prints each ratio and identical-output share it promises.
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _perf(*args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "lorabench.perf", *args]
+    command = [sys.executable, "-m", "lorabench", "perf", *args]
     return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=900)
 
 
@@ -54,6 +54,8 @@ def test_perf_prints_every_way_and_ratio_on_smollm2(tmp_path: Path) -> None:
 def test_perf_names_a_category_it_cannot_measure() -> None:
     result = _perf("--categories", "math,judge_finance")
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines()[-1].endswith(
-        "--categories judge_finance: not deterministic categories (math, function_calling, situational, mcq)"
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .endswith("--categories judge_finance: not deterministic categories (math, function_calling, situational, mcq)")
     )

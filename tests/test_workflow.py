@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -43,18 +44,27 @@ def test_the_workflow_benchmarks_registry_models_on_the_gpu_runner_and_publishes
     uploads = [step for step in benchmark["steps"] if step.get("uses", "").startswith("actions/upload-artifact")]
     assert uploads and uploads[0]["with"]["path"] == "reports/" and uploads[0]["if"] == "always()"
     compare_script = "\n".join(step.get("run", "") for step in compare["steps"])
-    assert 'lorabench.reports.compare reports/*.json --markdown >> "$GITHUB_STEP_SUMMARY"' in compare_script
+    assert '-m lorabench compare reports/*.json --markdown >> "$GITHUB_STEP_SUMMARY"' in compare_script
     assert compare["needs"] == "benchmark" and compare["if"] == "always()"
 
 
-def test_the_compare_job_needs_only_jsonschema_and_matplotlib() -> None:
-    """The compare job installs those two: the comparison must not import torch, transformers or pytest."""
+def test_the_compare_job_needs_only_jsonschema_and_matplotlib(tmp_path: Path) -> None:
+    """The compare job installs those two: `python -m lorabench compare` must not import torch, transformers
+    or pytest on its way to the text and the page."""
+    from tests.test_compare_page import _pair
+
+    paths = []
+    for report in _pair():
+        paths.append(str(tmp_path / f"{report['model']['name']}.json"))
+        Path(paths[-1]).write_text(json.dumps(report), encoding="utf-8")
     code = (
-        "import sys, lorabench.reports.compare, lorabench.reports.compare_page;"
-        "print(sorted(m for m in ('torch', 'transformers', 'pytest', 'peft') if m in sys.modules))"
+        "import sys; from lorabench.cli.main import main; status = main(sys.argv[1:]);"
+        "print(status, sorted(m for m in ('torch', 'transformers', 'pytest', 'peft') if m in sys.modules))"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
-    assert done.stdout.strip() == "[]", done.stdout + done.stderr
+    command = [sys.executable, "-c", code, "compare", *paths, "--markdown"]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip().splitlines()[-1] == "0 []", done.stdout + done.stderr
+    assert (tmp_path / "index.html").exists()
 
 
 def test_the_judge_entry_the_workflow_writes_is_a_valid_registry_entry(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""`make gpu-check` / `python -m lorabench.gpu_check.check`: the GPU path checked end to end, offline, in minutes.
+"""`make gpu-check` / `python -m lorabench gpu-check`: the GPU path checked end to end, offline, in minutes.
 
 A random-weight model with Llama-3.2-3B's shape, a LoRA and an rsLoRA adapter (and the rsLoRA twins,
 gpu_check_models) answer all 200 shipped cases on every engine installed here: transformers + peft in
@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from lorabench.cli.parser import CommandParser
 from lorabench.gpu_check.verdict import EngineResult, agreement_lines, engine_lines, failures
 
 ENGINES: dict[str, dict[str, Any]] = {
@@ -167,7 +168,7 @@ def run_check(arguments: argparse.Namespace, workdir: Path) -> list[EngineResult
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m lorabench.gpu_check.check", description=__doc__.splitlines()[0])
+    parser = CommandParser(prog="python -m lorabench gpu-check", description=__doc__.splitlines()[0])
     parser.add_argument("--engines", type=lambda text: text.split(","), default=GPU_ENGINES)
     parser.add_argument("--max-new-tokens", type=int, default=32, help="per answer (default 32: minutes, not hours)")
     parser.add_argument("--budget-s", type=float, default=420.0, help="engines starting later are skipped")

@@ -1,7 +1,7 @@
 """Compare models from their JSON reports: did the fine-tune help, and is the difference more than noise?
 
-    python -m lorabench.reports.compare reports/*.json                      # every pair of an adapter and its base
-    python -m lorabench.reports.compare reports/*.json --baseline smollm2   # and every model against one baseline
+    python -m lorabench compare reports/*.json                      # every pair of an adapter and its base
+    python -m lorabench compare reports/*.json --baseline smollm2   # and every model against one baseline
 
 Only cases present in every report are compared, and the output says when reports differ in case files,
 instructions or decoding. Per model and category: pass rate with its 95% Wilson interval. Per pair, on
@@ -15,7 +15,6 @@ prints it as Markdown tables instead of text (for a CI job summary).
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from itertools import combinations
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.categories import CATEGORIES, is_judged
+from lorabench.cli.parser import CommandParser
 from lorabench.reports.statistics import (
     mcnemar_exact,
     mean_with_ci,
@@ -220,7 +220,7 @@ def graded_categories(reports: list[Report], case_ids: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lorabench.reports.compare", description=__doc__.split("\n\n")[0])
+    parser = CommandParser(prog="python -m lorabench compare", description=__doc__.split("\n\n")[0])
     parser.add_argument("reports", nargs="+", type=Path, help="reports/<model>.json files")
     parser.add_argument("--baseline", default=None, help="also compare every model with this one")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables instead of text")
