@@ -10,17 +10,9 @@ import pytest
 
 from lorabench.run.cases import CaseError, load_cases
 from tests.conftest import write_cases
+from training.contamination import contamination, load_case_list, report
 from training.data import row_messages, sample_id
-from training.extract_samples import (
-    RUBRICS,
-    ExtractError,
-    contamination,
-    load_case_list,
-    main,
-    read_ids,
-    report,
-    sample_cases,
-)
+from training.extract_samples import RUBRICS, ExtractError, main, read_ids, sample_cases
 
 ANIMALS = ["otter", "heron", "badger", "lynx", "marten", "vole", "stoat", "wren"]
 PLACES = ["harbour", "orchard", "quarry", "meadow", "bakery", "library", "station", "market"]

@@ -193,8 +193,8 @@ def _check_working(text: str) -> None:
 
 def test_demo_data_speaks_the_benchmarks_formats_without_its_cases(tmp_path: Path) -> None:
     from benchmarks.graders import grade_numeric, grade_tool_calls
+    from training.contamination import contamination, load_case_list
     from training.demo_data import TOOLS, write_demo
-    from training.extract_samples import contamination, load_case_list
 
     path = write_demo(tmp_path / "demo.jsonl", n=120, seed=1)
     chats = conversations(load_rows(str(path)), "sharegpt", False)
