@@ -1,18 +1,17 @@
 """Judging open answers: a judge model gives each answer a 1-5 score on its case's rubric.
 
 All of one model's judge cases are judged together, in batches, the first time a judge item needs a
-verdict. Every judge reply is cached the moment it is finished (same cache as generations, keyed by
-the judge's identity and the exact judge prompt, which contains the model's answer): a re-run with the
-same answers costs no judge call, and an interrupted run resumes where it stopped. A reply with no
-readable score is asked again (with the reply and a reminder of the format), at most `retries` times;
-after that the item is a judge error, kept with the raw replies, never a failure of the model. A
-budget (calls, tokens) stops judging cleanly: the items left are skipped and counted as not judged.
-"""
+verdict. Replies go through the models' cache loop (`lorabench.run.cached_generation`): each is cached
+the moment it is finished (same cache as generations, keyed by the judge's identity and the exact judge
+prompt, which contains the model's answer), so a re-run with the same answers costs no judge call, and
+an interrupted run resumes where it stopped. A reply with no readable score is asked again (with the
+reply and a reminder of the format), at most `retries` times; after that the item is a judge error,
+kept with the raw replies, never a failure of the model. A budget (calls, tokens) stops judging
+cleanly: the items left are skipped and counted as not judged."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -74,9 +73,6 @@ class JudgeRun:
         self.budget = Budget(settings.max_calls, settings.max_tokens)
         self.spent = Spending()
 
-    def budget_left(self) -> bool:
-        return self.budget.allows_more(self.spent)
-
     def budget_text(self) -> str:
         calls, tokens = self.settings.max_calls, self.settings.max_tokens
         parts = [f"{self.spent.calls} of {calls} calls" if calls is not None else ""]
@@ -98,7 +94,7 @@ class JudgeRun:
         for _ in range(1 + self.settings.retries):
             if not pending:
                 break
-            replies = dict(self._replies([self.request(p) for p in pending.values()]))
+            replies = self._replies([self.request(p) for p in pending.values()])
             for case_id in list(pending):
                 state = pending[case_id]
                 if case_id not in replies:
@@ -130,12 +126,11 @@ class JudgeRun:
             seconds=round(state.seconds, 4),
         )
 
-    def _replies(self, requests: list[Request]) -> Iterator[tuple[str, Generation]]:
-        """Cached replies first, then new ones while the budget lasts, each cached as it arrives."""
+    def _replies(self, requests: list[Request]) -> dict[str, Generation]:
+        """Replies by case id: cached ones, then new ones while the budget lasts, each cached as it arrives."""
         batch_size = batch_size_for(self.backend, self.settings.batch_size)
         replies = generate_with_cache(self.backend, self.cache, requests, batch_size, self.spent, self.budget)
-        for request, generation in replies:
-            yield request.case["id"], generation
+        return {request.case["id"]: generation for request, generation in replies}
 
     def close(self) -> None:
         self.backend.close()

@@ -72,9 +72,11 @@ class ModelBench:
     def model_run(self) -> ModelRun:
         self.in_use = True
         if self.run is None:
-            backend, cache, settings = self.open_backend(self.spec), self.settings.open_cache(), self.settings
-            limits = self.spec.max_new_tokens
-            self.run = ModelRun(backend, cache, self.selected, settings.batch_size, settings.show_progress, limits)
+            backend, settings = self.open_backend(self.spec), self.settings
+            overrides = self.spec.max_new_tokens
+            self.run = ModelRun(
+                backend, settings.open_cache(), self.selected, settings.batch_size, settings.show_progress, overrides
+            )
             if self.companions:
                 self.run.together = self._generate_with_companions
         return self.run
