@@ -62,8 +62,8 @@ class BenchmarkSession:
         return self.benches[name]
 
     def open_backend(self, spec: ModelSpec, shares_engines: bool = True) -> Backend:
-        """The backend of a model of the run (which may share an engine with the others) or of the judge
-        (which never does, so releasing a model never takes the judge's engine along)."""
+        """The backend of a model of the run, which may share an engine with the others (vLLM: a base and its
+        adapters), or of the judge (`shares_engines=False`), which gets an engine of its own. Loads nothing."""
         peers, engines = (self.specs, self.engines) if shares_engines else ([], {})
         return build_backend(spec, BackendContext(self.settings.cache_dir, self.cases(), peers, engines))
 
