@@ -26,6 +26,7 @@ class StreamBackend(Backend):
         self.cache, self.stop_after = cache, stop_after
         self.asked: list[str] = []
         self.suffix = ""  # added to every answer
+        self.batch_sizes: list[int] = []
         self.stored_before: list[int] = []  # before answer n: how many of answers 0..n-1 were in the cache
 
     def identity(self) -> dict[str, Any]:
@@ -39,6 +40,7 @@ class StreamBackend(Backend):
 
     def generate_stream(self, requests: list[Request], batch_size: int) -> Iterator[tuple[Request, Generation]]:
         self.asked = [request.prompt for request in requests]
+        self.batch_sizes.append(batch_size)
         for number, request in enumerate(requests):
             if number == self.stop_after:
                 raise KeyboardInterrupt
@@ -137,3 +139,18 @@ def test_batch_size_is_the_option_else_the_entry_else_the_backend() -> None:
     assert batch_size_for(StreamBackend(batch_size=7), 3) == 3
     assert batch_size_for(StreamBackend(batch_size=7), None) == 7
     assert batch_size_for(StreamBackend(), None) == 5
+
+
+def test_models_and_the_judge_decide_their_batch_size_by_that_rule(tmp_path: Path) -> None:
+    """--batch-size is the models' option: a model takes it over its entry's; the judge has none of its own
+    on the command line, so it takes its entry's (prometheus: 16), whatever --batch-size says."""
+    from lorabench.run.generation import ModelRun
+    from lorabench.run.judging import JudgeRun, JudgeSettings
+    from tests.conftest import SMALL_SET
+
+    model = StreamBackend(batch_size=7)
+    ModelRun(model, None, SMALL_SET[:2], batch_size=3, show_progress=False).generate_all()
+    judge = StreamBackend(batch_size=7)
+    judged = [(case, "an answer") for case in SMALL_SET if case["category"].startswith("judge")][:1]
+    JudgeRun(judge, None, JudgeSettings(retries=0)).judge(judged)
+    assert (model.batch_sizes, judge.batch_sizes) == ([3], [7])
