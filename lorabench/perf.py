@@ -19,12 +19,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from benchmarks.categories import max_new_tokens_for
 from lorabench.backends.base import BackendContext, Generation, Request
 from lorabench.backends.hf import TransformersBackend
 from lorabench.cli.parser import CommandParser
 from lorabench.models.registry import build_backend, resolve
+from lorabench.run.cached_generation import batch_size_for
 from lorabench.run.cases import JUDGE_CATEGORIES, load_cases
-from lorabench.run.generation import ModelRun
+from lorabench.run.generation import model_request
 
 Answers = dict[str, Generation]
 
@@ -90,7 +92,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--categories", default=None, help="comma-separated deterministic categories (default: all of them)"
     )
-    parser.add_argument("--batch-size", type=int, default=TransformersBackend.default_batch_size)
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help=f"prompts decoded together (default: the entry's, else {TransformersBackend.default_batch_size})",
+    )
     parser.add_argument(
         "--decoder-one-at-a-time",
         action="store_true",
@@ -115,8 +122,9 @@ def main(argv: list[str] | None = None) -> None:
     backend = build_backend(resolve(args.model), BackendContext(Path(args.cache_dir), by_category))
     if not isinstance(backend, TransformersBackend):
         parser.error(f"--model {args.model}: perf measures the transformers backend, not {backend.name}")
-    run = ModelRun(backend, None, chosen, args.batch_size, show_progress=False)
-    requests = [run.request_for(case) for case in chosen]
+    args.batch_size = batch_size_for(backend, args.batch_size)
+    limits = max_new_tokens_for(backend.spec.max_new_tokens)
+    requests = [model_request(backend, case, limits[case["category"]]) for case in chosen]
 
     started = time.perf_counter()
     backend.generate(requests[:1])  # loads the weights; excluded from every timing

@@ -205,13 +205,14 @@ def test_processes_opening_a_new_cache_at_once_all_get_it(tmp_path: Path) -> Non
 def test_a_released_model_still_answers_from_its_cache_and_reloads(tmp_path: Path) -> None:
     """The judge releases a model mid-session; an item that then needs a new answer must still work."""
     from lorabench.models.spec import ModelSpec
-    from lorabench.run.session import ModelBench, Settings
+    from lorabench.run.session import BenchmarkSession, Settings
     from tests.conftest import SMALL_SET, write_script
 
     script = write_script(tmp_path / "demo.json", {"math-001": "Answer: 42", "math-002": "Answer: 25"})
     spec = ModelSpec(name="scripted-demo", backend="scripted", options={"script": str(script)})
-    settings = Settings(tmp_path / "cases", tmp_path / "cache", tmp_path / "reports", show_progress=False)
-    bench = ModelBench(spec, settings, lambda: {})
+    settings = Settings(write_cases(tmp_path / "cases", SMALL_SET), tmp_path / "cache", tmp_path / "reports")
+    settings.show_progress = False
+    bench = BenchmarkSession(settings, [spec]).bench(spec.name)
     first, second = SMALL_SET[0], SMALL_SET[1]
     bench.selected = [first]
     assert bench.model_run().answer(first).text == "Answer: 42"

@@ -142,7 +142,7 @@ def run_engine(
     for run in runs:
         result.answers[run.backend.spec.name] = {case_id: answer.text for case_id, answer in run.answers.items()}
         result.load_seconds += run.backend.load_seconds or 0.0
-        result.generation_seconds += run.generation_seconds
+        result.generation_seconds += run.spent.seconds
         result.completion_tokens += sum(answer.completion_tokens for answer in run.answers.values())
     return result
 

@@ -64,5 +64,5 @@ def run_judge_check(
         session.close()
     case_ids = list(dict.fromkeys(case["id"].rsplit(":", 1)[0] for case, _ in answers))
     header = f"judge check: {judge_spec.name}, {len(case_ids)} cases x {len(VARIANTS)} answers"
-    header += f", {judge.calls} judge calls"
+    header += f", {judge.spent.calls} judge calls"
     return [header, *agreement_lines(verdicts, case_ids)]

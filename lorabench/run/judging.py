@@ -1,19 +1,17 @@
 """Judging open answers: a judge model gives each answer a 1-5 score on its case's rubric.
 
 All of one model's judge cases are judged together, in batches, the first time a judge item needs a
-verdict. Every judge reply is cached the moment it is finished (same cache as generations, keyed by
-the judge's identity and the exact judge prompt, which contains the model's answer): a re-run with the
-same answers costs no judge call, and an interrupted run resumes where it stopped. A reply with no
-readable score is asked again (with the reply and a reminder of the format), at most `retries` times;
-after that the item is a judge error, kept with the raw replies, never a failure of the model. A
-budget (calls, tokens) stops judging cleanly: the items left are skipped and counted as not judged.
-"""
+verdict. Replies go through the models' cache loop (`lorabench.run.cached_generation`): each is cached
+the moment it is finished (same cache as generations, keyed by the judge's identity and the exact judge
+prompt, which contains the model's answer), so a re-run with the same answers costs no judge call, and
+an interrupted run resumes where it stopped. A reply with no readable score is asked again (with the
+reply and a reminder of the format), at most `retries` times; after that the item is a judge error,
+kept with the raw replies, never a failure of the model. A budget (calls, tokens) stops judging
+cleanly: the items left are skipped and counted as not judged."""
 
 from __future__ import annotations
 
 import hashlib
-import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -21,7 +19,7 @@ from benchmarks.graders.judge_verdict import read_judge_reply
 from benchmarks.judge_prompt import judge_messages, prompt_template_sha256
 from lorabench.backends.base import Backend, Generation, GenerationParams, Request
 from lorabench.run.cache import GenerationCache, generation_key
-from lorabench.run.valid_text import valid_generation
+from lorabench.run.cached_generation import Budget, Spending, batch_size_for, generate_with_cache
 
 Case = dict[str, Any]
 JUDGED, JUDGE_ERROR, OVER_BUDGET = "judged", "error", "over budget"
@@ -36,7 +34,7 @@ class JudgeSettings:
     max_tokens: int | None = None
     retries: int = 2
     max_new_tokens: int = 384
-    batch_size: int | None = None
+    batch_size: int | None = None  # None: the judge entry's batch_size, else its backend's (not --batch-size)
 
 
 @dataclass
@@ -72,18 +70,14 @@ class JudgeRun:
         self.backend = backend
         self.cache = cache if backend.cacheable else None
         self.settings = settings
-        self.calls = 0
-        self.tokens = 0
-        self.seconds = 0.0
-
-    def budget_left(self) -> bool:
-        calls, tokens = self.settings.max_calls, self.settings.max_tokens
-        return (calls is None or self.calls < calls) and (tokens is None or self.tokens < tokens)
+        self.budget = Budget(settings.max_calls, settings.max_tokens)
+        self.spent = Spending()
 
     def budget_text(self) -> str:
-        parts = [f"{self.calls} of {self.settings.max_calls} calls" if self.settings.max_calls is not None else ""]
-        if self.settings.max_tokens is not None:
-            parts.append(f"{self.tokens} of {self.settings.max_tokens} tokens")
+        calls, tokens = self.settings.max_calls, self.settings.max_tokens
+        parts = [f"{self.spent.calls} of {calls} calls" if calls is not None else ""]
+        if tokens is not None:
+            parts.append(f"{self.spent.tokens} of {tokens} tokens")
         return "judge budget exhausted (" + ", ".join(p for p in parts if p) + ")"
 
     def request(self, pending: _Pending) -> Request:
@@ -100,7 +94,7 @@ class JudgeRun:
         for _ in range(1 + self.settings.retries):
             if not pending:
                 break
-            replies = dict(self._replies([self.request(p) for p in pending.values()]))
+            replies = self._replies([self.request(p) for p in pending.values()])
             for case_id in list(pending):
                 state = pending[case_id]
                 if case_id not in replies:
@@ -132,32 +126,11 @@ class JudgeRun:
             seconds=round(state.seconds, 4),
         )
 
-    def _replies(self, requests: list[Request]) -> Iterator[tuple[str, Generation]]:
-        """Cached replies first, then new ones while the budget lasts, each cached as it arrives."""
-        cached = self.cache.get_many(r.key for r in requests) if self.cache else {}
-        for request in requests:
-            if request.key in cached:
-                yield request.case["id"], cached[request.key]
-        missing = [r for r in requests if r.key not in cached]
-        if self.settings.max_calls is not None:
-            missing = missing[: max(self.settings.max_calls - self.calls, 0)]
-        if not missing or not self.budget_left():
-            return
-        identity = self.backend.identity_hash()
-        batch_size = self.settings.batch_size or self.backend.spec.batch_size or self.backend.default_batch_size
-        started = time.perf_counter()
-        try:
-            for request, raw in self.backend.generate_stream(missing, batch_size):
-                generation = valid_generation(raw)
-                self.calls += 1
-                self.tokens += generation.prompt_tokens + generation.completion_tokens
-                if self.cache:
-                    self.cache.put_many(identity, [(request.key, request.prompt, request.params, generation)])
-                yield request.case["id"], generation
-                if not self.budget_left():
-                    break
-        finally:
-            self.seconds += time.perf_counter() - started
+    def _replies(self, requests: list[Request]) -> dict[str, Generation]:
+        """Replies by case id: cached ones, then new ones while the budget lasts, each cached as it arrives."""
+        batch_size = batch_size_for(self.backend, self.settings.batch_size)
+        replies = generate_with_cache(self.backend, self.cache, requests, batch_size, self.spent, self.budget)
+        return {request.case["id"]: generation for request, generation in replies}
 
     def close(self) -> None:
         self.backend.close()

@@ -58,10 +58,10 @@ def gpus_per_worker(specs: list[ModelSpec]) -> int:
 
 def stop_broken_adapters(session: BenchmarkSession) -> None:
     """A model whose adapter cannot be used fails before anything runs; the other models still run."""
-    for spec in session.specs:
-        problem = adapter_problem(spec)
+    for bench in session.benches.values():
+        problem = adapter_problem(bench.spec)
         if problem:
-            session.bench(spec.name).fail(problem)
+            bench.fail(problem)
 
 
 def select_items(session: BenchmarkSession, items: list[tuple[str | None, Case | None]]) -> None:
