@@ -1,19 +1,18 @@
 """Greedy decoding that keeps the batch full: finished rows leave at once, waiting prompts take their place.
 
 Why not `model.generate` on fixed batches: a batch runs until its longest answer ends and prefills
-every prompt padded to the longest one, so on the benchmark's mix (a 20-token situational answer next
-to a 320-token math derivation, 80-token prompts next to 700-token tool lists) it measured barely
-faster than one prompt at a time on SmolLM2. transformers' continuous batching (`generate_batch`)
-schedules the right way but is built for GPUs: on this CPU it was slower still and took 8 GiB of
-paged KV blocks for 32 prompts.
+every prompt padded to the longest one, so on the benchmark's mix (short situational answers next to
+long math derivations, short prompts next to long tool lists) it gains little over one prompt at a
+time. transformers' continuous batching (`generate_batch`) schedules the right way but is built for
+GPUs: on a CPU it is slower still and holds large paged KV blocks.
 
 How: prompts start in `start_order`, each from where it stops repeating a recently started prompt
 (prefix_store). With lorabench's CPU attention every step is one model call over one packed
 sequence: a token for each decoding row, then up to `prefill_budget` tokens of the prompts being
-prefilled (cpu_attention.PackedLayout). Measured on SmolLM2's 100 deterministic cases: prefilling each
-prompt alone took 29 of 77 s, most prompts being short once their shared beginning is reused, and a
-forward pass over 32 tokens costs 78 ms where 64 cost 107 ms: a step's weights are read once for rows
-and prompt chunks together. A prompt whose last chunk has run joins the preallocated cache of its group,
+prefilled (cpu_attention.PackedLayout). Prefilling each prompt alone would cost a model call per prompt,
+most prompts being short once their shared beginning is reused, while a forward pass over twice the
+tokens costs far less than twice the time: a step's weights are read once for rows and prompt chunks
+together. A prompt whose last chunk has run joins the preallocated cache of its group,
 right-aligned with the other rows (slot_cache); a row that ends leaves at once. Rows only ever see their
 own tokens (the padding is masked), so greedy outputs match one-at-a-time decoding up to
 floating-point noise of a different batch shape. With any other attention implementation (CUDA's
@@ -36,6 +35,7 @@ from lorabench.decoding.cpu_attention import CPU_ATTENTION, PackedLayout, chunk_
 from lorabench.decoding.greedy_head import screened_head
 from lorabench.decoding.prefix_store import PrefixStore
 from lorabench.decoding.row_groups import RowGroup, RowGroups, length_group
+from lorabench.decoding.transformers_internals import attention_implementation
 
 
 @dataclass
@@ -53,8 +53,7 @@ class Row:
 def start_order(row: Row) -> tuple[float, int]:
     """Answers long for their prompt start first (math derivations: many steps, little to attend to); long
     prompts with short answers (tool lists) come last, so they widen every row's attention window for few
-    steps. Measured on SmolLM2, all 100 deterministic cases, batch 32: 84 s, against 97 s longest prompt
-    first and 92 s longest budget first."""
+    steps. Chosen over longest prompt first and longest budget first by timing lorabench/perf.py."""
     return row.limit / max(len(row.prompt), 1), row.limit
 
 
@@ -125,7 +124,7 @@ class RefillDecoder:
     @property
     def packed(self) -> bool:
         """Whether steps pack groups and prompt chunks into one sequence (lorabench's CPU attention)."""
-        return self.model.config._attn_implementation == CPU_ATTENTION
+        return attention_implementation(self.model) == CPU_ATTENTION
 
     def group_of(self, row: Row) -> int:
         return length_group(len(row.prompt), self.shortest) if self.packed else 0
