@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from lorabench.backends.base import (
     ModelSpec,
     Request,
     plan_batches,
+    stream_by_batch,
 )
 from lorabench.run.cache import GenerationCache, generation_key
 from lorabench.run.generation import ModelRun
@@ -46,7 +48,10 @@ class RecordingBackend(Backend):
     def render(self, messages: list[dict[str, str]], tools: Any) -> str:
         return "|".join(m["content"] for m in messages)
 
-    def generate(self, batch: list[Request]) -> list[Generation]:
+    def generate_stream(self, requests: list[Request], batch_size: int) -> Iterator[tuple[Request, Generation]]:
+        return stream_by_batch(requests, batch_size, self._answer_batch)
+
+    def _answer_batch(self, batch: list[Request]) -> list[Generation]:
         if len(self.batches) == self.fail_on_batch:
             raise KeyboardInterrupt
         self.batches.append([r.case["id"] for r in batch])
@@ -261,7 +266,7 @@ def test_each_category_is_decoded_with_its_own_max_new_tokens(
     one does."""
     from lorabench.backends import scripted
 
-    replay = scripted.ScriptedBackend.generate
+    replay = scripted.ScriptedBackend._answer_batch
 
     def within_limit(self: scripted.ScriptedBackend, batch: list[Request]) -> list[Generation]:
         cut = []
@@ -271,7 +276,7 @@ def test_each_category_is_decoded_with_its_own_max_new_tokens(
             cut.append(Generation(" ".join(words[:limit]), 0, min(len(words), limit), 0.0, finish))
         return cut
 
-    monkeypatch.setattr(scripted.ScriptedBackend, "generate", within_limit)
+    monkeypatch.setattr(scripted.ScriptedBackend, "_answer_batch", within_limit)
     write_cases(tmp_path / "cases", [c for c in SMALL_SET if c["id"] in ("math-001", "mcq-001")])
     answers = {"math-001": "Six sevens make forty-two. Answer: 42", "mcq-001": "Rome is the capital, so: A"}
     script = write_script(tmp_path / "script.json", answers)

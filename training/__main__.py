@@ -31,13 +31,14 @@ def resolve_base(config: TrainConfig) -> tuple[Path, str]:
     A benchmark registry name (e.g. `smollm2`) trains on exactly the weights the benchmark loads."""
     from lorabench.backends.base import BackendContext
     from lorabench.backends.hf import TransformersBackend
+    from lorabench.backends.unsloth import UnslothBackend
     from lorabench.models.registry import Registry, build_backend
     from lorabench.models.sources import is_hub_id, locate
 
     registry = Registry.load()
     if config.base in registry.specs:
         backend = build_backend(registry.specs[config.base], BackendContext(Path(".lorabench").resolve()))
-        if not isinstance(backend, TransformersBackend) or backend.spec.adapter:
+        if not isinstance(backend, TransformersBackend | UnslothBackend) or backend.spec.adapter:
             raise ConfigError(f"--set base={config.base}: registry entry is not a plain transformers base model")
         directory = backend.base_dir()
         return directory, str(directory.resolve())

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -65,13 +66,14 @@ class BackendContext:
 
 
 class Backend(ABC):
-    """Generates answers for batches of rendered chat prompts.
+    """Generates answers for rendered chat prompts; `generate_stream` is the one way answers come out.
 
     Construction and `identity`/`render` must stay cheap (no weights loaded): a fully cached run
-    never calls `generate`, and so never loads the model.
+    never calls `generate_stream`, and so never loads the model.
     """
 
-    name: ClassVar[str]
+    name: ClassVar[str]  # the registry name, set by @register_backend
+    registry_keys: ClassVar[frozenset[str]] = frozenset()  # keys its entries may use, set by @register_backend
     cacheable: ClassVar[bool] = True
     default_batch_size: ClassVar[int] = 8
 
@@ -95,23 +97,23 @@ class Backend(ABC):
         """The prompt text for a conversation; used as part of the cache key."""
 
     @abstractmethod
-    def generate(self, batch: list[Request]) -> list[Generation]:
-        """Answers for one batch, in order."""
-
     def generate_stream(self, requests: list[Request], batch_size: int) -> Iterator[tuple[Request, Generation]]:
-        """Every request's answer, yielded as soon as it is finished, so the caller can save it at once.
-        By default: batches of equal decoding parameters and similar prompt length."""
-        for batch in plan_batches(requests, batch_size):
-            yield from zip(batch, self.generate(batch), strict=True)
+        """Every request's answer, yielded as soon as it is finished, so the caller can save it at once
+        (an interrupted run keeps what was answered). `batch_size`: prompts decoded together at most.
+        Backends that answer whole batches implement it with `stream_by_batch`."""
 
-    def answers_in_order(self, batch: list[Request]) -> list[Generation]:
-        """`generate` for backends whose own path is `generate_stream`, which yields answers as they end."""
-        answers = {id(request): generation for request, generation in self.generate_stream(batch, len(batch))}
+    def generate(self, batch: list[Request]) -> list[Generation]:
+        """The answers to `batch` in its order, for callers that want a list (scripts, perf, tests)."""
+        answers = {id(request): generation for request, generation in self.generate_stream(batch, max(len(batch), 1))}
         return [answers[id(request)] for request in batch]
 
     def stream_chat(self, messages: list[Message], max_tokens: int, temperature: float) -> Iterator[str]:
         """A chat answer to `messages`, piece by piece as it is generated (the chat UI's path)."""
         raise NotImplementedError(f"the {self.name} backend cannot stream chat answers yet")
+
+    @classmethod  # noqa: B027 - an optional hook: most backends have no rule beyond their keys
+    def check_registry_entry(cls, table: dict[str, Any], where: str) -> None:
+        """Raise a RegistryError naming `where` for a value of one of this backend's own keys it cannot use."""
 
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing to release
         """Release memory held by the model."""
@@ -135,3 +137,23 @@ def plan_batches(requests: list[Request], batch_size: int) -> Iterator[list[Requ
         group.sort(key=lambda request: len(request.prompt), reverse=True)
         for start in range(0, len(group), batch_size):
             yield group[start : start + batch_size]
+
+
+def stream_by_batch(
+    requests: list[Request], batch_size: int, answer_batch: Callable[[list[Request]], list[Generation]]
+) -> Iterator[tuple[Request, Generation]]:
+    """`generate_stream` for a backend that answers a whole batch at once (`answer_batch`, answers in order):
+    the batches of `plan_batches`, each batch's answers yielded when the batch is done."""
+    for batch in plan_batches(requests, batch_size):
+        yield from zip(batch, answer_batch(batch), strict=True)
+
+
+def library_versions(*names: str) -> dict[str, str]:
+    """Installed versions of the libraries that shape a backend's outputs (part of its identity)."""
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions

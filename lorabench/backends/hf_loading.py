@@ -5,8 +5,10 @@ imported only inside the functions that need them.
 
 from __future__ import annotations
 
+import glob
 import importlib.util
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +16,23 @@ from lorabench.models.sources import HUB_ID, ModelSourceError, cached_path, loca
 from lorabench.models.spec import ModelSpec
 from lorabench.run.adapter_effect import check_adapter_effect
 
+# A GPU driver's device files on Linux: NVIDIA's, WSL's GPU bridge, AMD's ROCm (which torch.cuda also drives).
+GPU_DEVICE_PATTERNS = ("/dev/nvidia*", "/dev/dxg", "/dev/kfd")
+
+
+def gpu_device_present() -> bool:
+    """Whether a GPU driver shows a device file. Where none does, torch cannot reach a GPU either, so
+    `cuda_available` answers without importing torch (which takes seconds): `--list-models` stays quick."""
+    if sys.platform != "linux":
+        return True  # no such rule elsewhere: ask torch
+    return any(glob.glob(pattern) for pattern in GPU_DEVICE_PATTERNS)
+
 
 def cuda_available() -> bool:
+    """`torch.cuda.is_available()`, without importing torch on a Linux machine that has no GPU device."""
     if importlib.util.find_spec("torch") is None:
+        return False
+    if "torch" not in sys.modules and not gpu_device_present():
         return False
     import torch
 

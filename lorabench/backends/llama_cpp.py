@@ -15,19 +15,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from lorabench.backends.base import BackendContext, Generation, ModelSpec, Request
-from lorabench.backends.hf import library_versions
+from lorabench.backends.base import BackendContext, Generation, ModelSpec, Request, library_versions, stream_by_batch
+from lorabench.backends.registration import register_backend
 from lorabench.backends.templated import TemplatedBackend
 from lorabench.models.gguf import packaged_gguf
 from lorabench.models.sources import ModelSourceError, file_sha256
 from lorabench.run.prompting import Message
 
 
+@register_backend("llama.cpp", keys={"base", "adapter", "gguf", "chat_template", "n_ctx", "n_threads", "n_gpu_layers"})
 class LlamaCppBackend(TemplatedBackend):
     """Registry keys: `base` (a .gguf path) or `gguf` ({package, file, pip}), `adapter` (a GGUF LoRA file),
     `n_ctx` (default 4096), `n_threads` (default: all cores), `n_gpu_layers` (default 0; -1 = all)."""
 
-    name = "llama.cpp"
     default_batch_size = 1
 
     def __init__(self, spec: ModelSpec, context: BackendContext) -> None:
@@ -132,7 +132,10 @@ class LlamaCppBackend(TemplatedBackend):
         text = self.tokenizer.decode(tokens, skip_special_tokens=True, clean_up_tokenization_spaces=False)
         return Generation(text, len(prompt), len(tokens), time.perf_counter() - started, reason)
 
-    def generate(self, batch: list[Request]) -> list[Generation]:
+    def generate_stream(self, requests: list[Request], batch_size: int) -> Iterator[tuple[Request, Generation]]:
+        return stream_by_batch(requests, batch_size, self._answer_batch)
+
+    def _answer_batch(self, batch: list[Request]) -> list[Generation]:
         llama = self._load()
         return [self._answer(llama, request) for request in batch]
 

@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
-from lorabench.backends.base import Backend, BackendContext, Generation, ModelSpec, Request
+from lorabench.backends.base import Backend, BackendContext, Generation, ModelSpec, Request, library_versions
 from lorabench.backends.chat_completion import answer_text, read_completion
-from lorabench.backends.hf import library_versions
+from lorabench.backends.registration import register_backend
 from lorabench.models.sources import ModelSourceError
 from lorabench.run.prompting import Message, Tools, with_tools_in_system_prompt
 
@@ -29,13 +29,16 @@ TOOLS_MODES = (TOOLS_VIA_API, "system-prompt")
 MALFORMED_BACKOFF_S = 0.5  # first wait before asking again after a malformed HTTP 200; doubles each time
 
 
+OPENAI_KEYS = {"url", "served_model", "api_key_env", "concurrency", "timeout_s", "retries", "tools", "revision"}
+
+
+@register_backend("openai", keys=OPENAI_KEYS)
 class OpenAIBackend(Backend):
     """Registry keys: `url` (base URL ending in /v1), `served_model` (the server's model or LoRA module
     name; default: the entry's name), `api_key_env`, `concurrency` (default 4), `timeout_s` (default
     120), `retries` (default 3), `tools` ("api" or "system-prompt"), `revision` (your label for the
     served weights: bump it when they change, since the harness cannot hash a server's weights)."""
 
-    name = "openai"
     default_batch_size = 64
 
     def __init__(self, spec: ModelSpec, context: BackendContext) -> None:
@@ -157,9 +160,6 @@ class OpenAIBackend(Backend):
             seconds,
             reason,
         )
-
-    def generate(self, batch: list[Request]) -> list[Generation]:
-        return self.answers_in_order(batch)
 
     def stream_chat(self, messages: list[Message], max_tokens: int, temperature: float) -> Iterator[str]:
         """The server's streamed chat completion, piece by piece."""

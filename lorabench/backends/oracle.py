@@ -8,10 +8,12 @@ of the next case of its category, so a grader that passes those is too lenient.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from benchmarks.categories import CATEGORIES
-from lorabench.backends.base import Backend, BackendContext, Generation, ModelSpec, Request
+from lorabench.backends.base import Backend, BackendContext, Generation, ModelSpec, Request, stream_by_batch
+from lorabench.backends.registration import register_backend
 from lorabench.run.prompting import Message, Tools
 
 
@@ -21,8 +23,8 @@ def oracle_answer(case: dict[str, Any]) -> str:
     return CATEGORIES[case["category"]].oracle_answer(case)
 
 
+@register_backend("oracle")
 class OracleBackend(Backend):
-    name = "oracle"
     cacheable = False
     default_batch_size = 1024
 
@@ -35,15 +37,17 @@ class OracleBackend(Backend):
     def answer(self, request: Request) -> str:
         return oracle_answer(request.case)
 
-    def generate(self, batch: list[Request]) -> list[Generation]:
+    def generate_stream(self, requests: list[Request], batch_size: int) -> Iterator[tuple[Request, Generation]]:
+        return stream_by_batch(requests, batch_size, self._answer_batch)
+
+    def _answer_batch(self, batch: list[Request]) -> list[Generation]:
         return [Generation(self.answer(r), 0, 0, 0.0, "stop") for r in batch]
 
 
+@register_backend("oracle-shuffled")
 class ShuffledOracleBackend(OracleBackend):
     """Each case gets the oracle answer of the next case of its category (by id, wrapping around);
     a case alone in its category gets the next case's answer overall."""
-
-    name = "oracle-shuffled"
 
     def __init__(self, spec: ModelSpec, context: BackendContext) -> None:
         super().__init__(spec, context)

@@ -21,7 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from lorabench.backends.base import Backend, BackendContext, Generation, ModelSpec, Request
+from lorabench.backends.base import Backend, BackendContext, Generation, ModelSpec, Request, stream_by_batch
+from lorabench.backends.registration import register_backend
 from lorabench.models.sources import ModelSourceError, file_sha256
 from lorabench.run.prompting import Message, Tools
 
@@ -30,9 +31,8 @@ class ScriptError(ModelSourceError, ValueError):
     """A script file that cannot be used; the message names the file."""
 
 
+@register_backend("scripted", keys={"script"})
 class ScriptedBackend(Backend):
-    name = "scripted"
-
     def __init__(self, spec: ModelSpec, context: BackendContext) -> None:
         super().__init__(spec, context)
         self.path = Path(spec.options["script"])
@@ -58,7 +58,10 @@ class ScriptedBackend(Backend):
             with open(log, "a", encoding="utf-8") as handle:
                 handle.writelines(f"{self.spec.name}:{word}\n" for word in words)
 
-    def generate(self, batch: list[Request]) -> list[Generation]:
+    def generate_stream(self, requests: list[Request], batch_size: int) -> Iterator[tuple[Request, Generation]]:
+        return stream_by_batch(requests, batch_size, self._answer_batch)
+
+    def _answer_batch(self, batch: list[Request]) -> list[Generation]:
         self._log([request.case["id"] for request in batch])
         texts = [self._answer(request.case["id"]) for request in batch]
         return [Generation(text, 0, len(text.split()), 0.0, "stop") for text in texts]

@@ -2,7 +2,8 @@
 
 unsloth raises at import on a machine without a GPU, so it is imported only inside `load_model`, after
 the CUDA check; `--list-models` reports it unavailable there instead. Decoding is unsloth's patched
-`generate` on batches of similar prompts (left padding, greedy), the path unsloth optimises.
+`generate` on batches of similar prompts (left padding, greedy), the path unsloth optimises. Finding,
+hashing and converting the weights is the transformers backend's (`HfModel`, held here too).
 """
 
 from __future__ import annotations
@@ -10,28 +11,46 @@ from __future__ import annotations
 import importlib.util
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from lorabench.backends.base import Backend, Generation, Request
-from lorabench.backends.hf import TransformersBackend, library_versions
+from lorabench.backends.base import BackendContext, Generation, ModelSpec, Request, stream_by_batch
+from lorabench.backends.hf import end_token_ids, hf_identity, stream_with_generate
 from lorabench.backends.hf_loading import apply_adapter, cuda_available, needs_cuda, torch_dtype
+from lorabench.backends.hf_model import HfModel
+from lorabench.backends.registration import register_backend
+from lorabench.backends.templated import TemplatedBackend
 from lorabench.models.sources import ModelSourceError
+from lorabench.run.prompting import Message
+
+UNSLOTH_KEYS = {"base", "adapter", "quantization", "dtype", "chat_template", "max_seq_length"}
 
 
-class UnslothBackend(TransformersBackend):
-    """Registry keys as for transformers, plus `max_seq_length` (default 2048, as in training)."""
+@register_backend("unsloth", keys=UNSLOTH_KEYS)
+class UnslothBackend(TemplatedBackend):
+    """Registry keys as for transformers (without `gguf` and `merge_adapter`), plus `max_seq_length`
+    (default 2048, as in training)."""
 
-    name = "unsloth"
     default_batch_size = 32
 
+    def __init__(self, spec: ModelSpec, context: BackendContext) -> None:
+        super().__init__(spec, context)
+        self.hf = HfModel(self, context.cache_dir)
+        self._identity: dict[str, Any] | None = None
+
+    def base_dir(self) -> Path:
+        return self.hf.base_dir()
+
+    def adapter_dir(self) -> Path | None:
+        return self.hf.adapter_dir()
+
     def identity(self) -> dict[str, Any]:
-        identity = dict(super().identity())
-        identity["backend"] = self.name
-        identity["libraries"] = identity["libraries"] | library_versions("unsloth")
-        return identity
+        if self._identity is None:
+            self._identity = hf_identity(self.name, self.hf, "unsloth")
+        return self._identity
 
     def availability(self) -> tuple[bool, str]:
-        found, where = super().availability()
+        found, where = self.hf.availability()
         if not cuda_available():
             return False, f"{where}; unsloth needs a CUDA GPU"
         if importlib.util.find_spec("unsloth") is None:
@@ -45,6 +64,9 @@ class UnslothBackend(TransformersBackend):
         if importlib.util.find_spec("unsloth") is None:
             message = f"model {self.spec.name}: unsloth is not installed: pip install -r requirements-gpu.txt"
             raise ModelSourceError(message)
+
+    def tokenizer_source(self) -> tuple[Path, dict[str, Any]]:
+        return self.hf.tokenizer_source()
 
     def load_model(self) -> Any:
         self.check_runs_here()
@@ -64,11 +86,15 @@ class UnslothBackend(TransformersBackend):
         FastLanguageModel.for_inference(model)
         return model
 
-    def generate(self, batch: list[Request]) -> list[Generation]:
+    def generate_stream(self, requests: list[Request], batch_size: int) -> Iterator[tuple[Request, Generation]]:
+        """Fixed batches (not the refill decoder): unsloth's fast path is its own `generate`."""
+        return stream_by_batch(requests, batch_size, self._answer_batch)
+
+    def _answer_batch(self, batch: list[Request]) -> list[Generation]:
         import torch
 
-        model, tokenizer = self._load(), self.tokenizer
-        end_ids = self._end_token_ids(model)
+        model, tokenizer = self.hf.loaded(), self.tokenizer
+        end_ids = end_token_ids(model, tokenizer)
         encoded = tokenizer([r.prompt for r in batch], return_tensors="pt", padding=True, add_special_tokens=False)
         started = time.perf_counter()
         with torch.inference_mode():
@@ -90,7 +116,10 @@ class UnslothBackend(TransformersBackend):
             answers.append(Generation(text, int(mask.sum()), len(tokens), share, reason))
         return answers
 
-    def generate_stream(self, requests: list[Request], batch_size: int) -> Iterator[tuple[Request, Generation]]:
-        """Fixed batches (`Backend.generate_stream`, not the refill decoder): unsloth's fast path is its own
-        `generate`."""
-        return Backend.generate_stream(self, requests, batch_size)
+    def stream_chat(self, messages: list[Message], max_tokens: int, temperature: float) -> Iterator[str]:
+        """The chat's answer as unsloth's patched `generate` produces it (stream_with_generate)."""
+        prompt = self.render(messages, None)
+        yield from stream_with_generate(self.hf.loaded(), self.tokenizer, prompt, max_tokens, temperature)
+
+    def close(self) -> None:
+        self.hf.release()

@@ -17,24 +17,41 @@ from typing import Any
 
 from lorabench.backends.base import BackendContext, Generation, ModelSpec, Request
 from lorabench.backends.hf_loading import describe_source, tokenizer_dir
+from lorabench.backends.registration import register_backend
 from lorabench.backends.templated import TemplatedBackend
 from lorabench.backends.vllm_engine import INSTALL, SharedEngine, engine_key, installed_version
 from lorabench.models.sources import directory_identity, locate
+from lorabench.models.spec import RegistryError, expect_type
 
 ENGINE_VERSION = "vllm-offline-1"  # how prompts are submitted and answers read back; part of the identity
 SUBMISSION_SIZE = 4096  # prompts per `generate` call: an interruption loses at most one submission's answers
+# vLLM engine settings: key -> (type, smallest allowed value).
+VLLM_ENGINE_KEYS: dict[str, tuple[type, float]] = {
+    "tensor_parallel_size": (int, 1),
+    "max_model_len": (int, 1),
+    "max_lora_rank": (int, 1),
+    "gpu_memory_utilization": (float, 0.01),
+}
 
 
 def adapter_of(spec: ModelSpec) -> Path | None:
     return locate(spec.adapter, spec.name, "adapter") if spec.adapter else None
 
 
+@register_backend("vllm", keys={"base", "adapter", "quantization", "dtype", "chat_template", *VLLM_ENGINE_KEYS})
 class VllmBackend(TemplatedBackend):
     """Registry keys: `base`, `adapter`, `quantization`, `dtype`, `chat_template`, `tensor_parallel_size`,
     `gpu_memory_utilization`, `max_model_len`, `max_lora_rank`."""
 
-    name = "vllm"
     default_batch_size = SUBMISSION_SIZE
+
+    @classmethod
+    def check_registry_entry(cls, table: dict[str, Any], where: str) -> None:
+        for key, (kind, least) in VLLM_ENGINE_KEYS.items():
+            if key in table and expect_type(table[key], kind, where, key) < least:
+                raise RegistryError(f"{where}: {key} must be at least {least}")
+        if table.get("gpu_memory_utilization", 0) > 1:
+            raise RegistryError(f"{where}: gpu_memory_utilization is a share of the GPU's memory, at most 1")
 
     def __init__(self, spec: ModelSpec, context: BackendContext) -> None:
         super().__init__(spec, context)
@@ -106,9 +123,6 @@ class VllmBackend(TemplatedBackend):
                 ids.update(configured if isinstance(configured, list) else [configured])
             self._end_ids = sorted(i for i in ids if i is not None)
         return self._end_ids
-
-    def generate(self, batch: list[Request]) -> list[Generation]:
-        return self.answers_in_order(batch)
 
     def generate_stream(self, requests: list[Request], batch_size: int) -> Iterator[tuple[Request, Generation]]:
         for _, request, generation in self.generate_together([(self, requests)]):

@@ -36,6 +36,7 @@ from lorabench.decoding.cpu_attention import CPU_ATTENTION, PackedLayout, chunk_
 from lorabench.decoding.greedy_head import screened_head
 from lorabench.decoding.prefix_store import PrefixStore
 from lorabench.decoding.row_groups import RowGroup, RowGroups, length_group
+from lorabench.decoding.transformers_internals import attention_implementation
 
 
 @dataclass
@@ -124,7 +125,7 @@ class RefillDecoder:
     @property
     def packed(self) -> bool:
         """Whether steps pack groups and prompt chunks into one sequence (lorabench's CPU attention)."""
-        return self.model.config._attn_implementation == CPU_ATTENTION
+        return attention_implementation(self.model) == CPU_ATTENTION
 
     def group_of(self, row: Row) -> int:
         return length_group(len(row.prompt), self.shortest) if self.packed else 0

@@ -6,12 +6,12 @@ spec = registry.resolve("rslora")                  # or "path/to/adapter", "mode
 
 from __future__ import annotations
 
-import importlib
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from lorabench.backends.base import Backend, BackendContext
+from lorabench.backends.registration import registered_backends
 from lorabench.models.adapter_check import read_adapter_config
 from lorabench.models.names import derived_name, name_problem
 from lorabench.models.spec import ModelSpec, RegistryError, spec_from_table
@@ -19,17 +19,6 @@ from lorabench.run.cases import CATEGORIES
 
 DEFAULT_MODEL = "smollm2"
 SHIPPED_FILE = Path(__file__).resolve().parent / "models.toml"
-
-BACKENDS: dict[str, str] = {
-    "transformers": "lorabench.backends.hf:TransformersBackend",
-    "unsloth": "lorabench.backends.unsloth:UnslothBackend",
-    "llama.cpp": "lorabench.backends.llama_cpp:LlamaCppBackend",
-    "openai": "lorabench.backends.openai_http:OpenAIBackend",
-    "oracle": "lorabench.backends.oracle:OracleBackend",
-    "oracle-shuffled": "lorabench.backends.oracle:ShuffledOracleBackend",
-    "scripted": "lorabench.backends.scripted:ScriptedBackend",
-    "vllm": "lorabench.backends.vllm_offline:VllmBackend",
-}
 
 
 class UnknownModelError(ValueError):
@@ -51,7 +40,7 @@ def read_registry_file(path: Path) -> dict[str, ModelSpec]:
         unsafe = name_problem(name)
         if unsafe:
             raise RegistryError(f"{path}: model {unsafe}")
-        spec = spec_from_table(name, table, str(path))
+        spec = spec_from_table(name, table, str(path), registered_backends())
         unknown = sorted(set(spec.max_new_tokens) - set(CATEGORIES))
         if unknown:
             raise RegistryError(f"{path}: model {name!r}: max_new_tokens names no category: {unknown[0]!r}")
@@ -122,7 +111,5 @@ def resolve(ref: str) -> ModelSpec:
 
 
 def build_backend(spec: ModelSpec, context: BackendContext) -> Backend:
-    """Instantiate the backend for `spec`; cheap, loads no weights (its module is imported only now)."""
-    module_name, class_name = BACKENDS[spec.backend].split(":")
-    backend_class = getattr(importlib.import_module(module_name), class_name)
-    return backend_class(spec, context)
+    """Instantiate the backend registered for `spec.backend`; cheap, loads no weights."""
+    return registered_backends()[spec.backend](spec, context)

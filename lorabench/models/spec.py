@@ -1,37 +1,24 @@
 """A registry entry: which backend serves a model name, from which weights, with which settings.
 
 Entries come from `lorabench/models/models.toml`, from a user's `--models-file`, or from a path given to
-`--model`. Every key is checked here, so a typo in a registry file is one line naming the file, the
-entry and the key, not a surprise at load time.
+`--model`. Every key is checked here (a backend's own keys against those it registered with), so a
+typo in a registry file is one line naming the file, the entry and the key, not a surprise at load time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lorabench.backends.base import Backend
 
 QUANTIZATIONS = ("none", "bnb-4bit")
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 
-# vLLM engine settings: key -> (type, smallest allowed value).
-VLLM_ENGINE_KEYS: dict[str, tuple[type, float]] = {
-    "tensor_parallel_size": (int, 1),
-    "max_model_len": (int, 1),
-    "max_lora_rank": (int, 1),
-    "gpu_memory_utilization": (float, 0.01),
-}
-# Keys every entry may have, then the keys that only make sense for some backends.
+# Keys every entry may have; a backend declares its own keys when it registers (lorabench.backends.registration).
 COMMON_KEYS = {"backend", "description", "batch_size", "max_new_tokens", "adapter_of"}
-BACKEND_KEYS: dict[str, set[str]] = {
-    "transformers": {"base", "adapter", "gguf", "quantization", "dtype", "chat_template", "merge_adapter"},
-    "unsloth": {"base", "adapter", "quantization", "dtype", "chat_template", "max_seq_length"},
-    "llama.cpp": {"base", "adapter", "gguf", "chat_template", "n_ctx", "n_threads", "n_gpu_layers"},
-    "openai": {"url", "served_model", "api_key_env", "concurrency", "timeout_s", "retries", "tools", "revision"},
-    "oracle": set(),
-    "oracle-shuffled": set(),
-    "scripted": {"script"},
-    "vllm": {"base", "adapter", "quantization", "dtype", "chat_template", *VLLM_ENGINE_KEYS},
-}
 TYPED_KEYS = {"base", "adapter", "quantization", "dtype", "chat_template", "merge_adapter", "adapter_of"}
 
 
@@ -76,29 +63,30 @@ class ModelSpec:
         return {key: value for key, value in fields.items() if value not in (None, False)} | self.options
 
 
-def _expect(value: Any, kind: type | tuple[type, ...], where: str, key: str) -> Any:
+def expect_type(value: Any, kind: type | tuple[type, ...], where: str, key: str) -> Any:
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
         raise RegistryError(f"{where}: {key} must be a {names}, not {value!r}")
     return value
 
 
-def spec_from_table(name: str, table: dict[str, Any], source: str) -> ModelSpec:
-    """Build and check one entry of a registry file."""
+def spec_from_table(name: str, table: dict[str, Any], source: str, backends: Mapping[str, type[Backend]]) -> ModelSpec:
+    """Build and check one entry of a registry file; `backends`: the registered backend classes by name,
+    which say which keys they accept."""
     where = f"{source}: model {name!r}"
     backend = table.get("backend")
     if backend is None:
         raise RegistryError(f'{where}: no backend key (a name with a dot must be quoted: ["llama-3.2-3b"])')
-    if backend not in BACKEND_KEYS:
-        raise RegistryError(f"{where}: backend must be one of {', '.join(BACKEND_KEYS)}, not {backend!r}")
-    allowed = COMMON_KEYS | BACKEND_KEYS[backend]
+    if backend not in backends:
+        raise RegistryError(f"{where}: backend must be one of {', '.join(backends)}, not {backend!r}")
+    allowed = COMMON_KEYS | backends[backend].registry_keys
     unknown = sorted(set(table) - allowed)
     if unknown:
         known = ", ".join(sorted(allowed))
         raise RegistryError(f"{where}: unknown key {unknown[0]!r} for backend {backend} (known: {known})")
     for key in ("description", "base", "adapter", "chat_template", "adapter_of"):
         if key in table:
-            _expect(table[key], str, where, key)
+            expect_type(table[key], str, where, key)
     quantization = table.get("quantization", "none")
     if quantization not in QUANTIZATIONS:
         raise RegistryError(f"{where}: quantization must be one of {', '.join(QUANTIZATIONS)}, not {quantization!r}")
@@ -106,16 +94,12 @@ def spec_from_table(name: str, table: dict[str, Any], source: str) -> ModelSpec:
     if dtype not in DTYPES:
         raise RegistryError(f"{where}: dtype must be one of {', '.join(DTYPES)}, not {dtype!r}")
     batch_size = table.get("batch_size")
-    if batch_size is not None and _expect(batch_size, int, where, "batch_size") < 1:
+    if batch_size is not None and expect_type(batch_size, int, where, "batch_size") < 1:
         raise RegistryError(f"{where}: batch_size must be at least 1")
-    for key, (kind, least) in VLLM_ENGINE_KEYS.items():
-        if key in table and _expect(table[key], kind, where, key) < least:
-            raise RegistryError(f"{where}: {key} must be at least {least}")
-    if table.get("gpu_memory_utilization", 0) > 1:
-        raise RegistryError(f"{where}: gpu_memory_utilization is a share of the GPU's memory, at most 1")
-    max_new_tokens = _expect(table.get("max_new_tokens", {}), dict, where, "max_new_tokens")
+    backends[backend].check_registry_entry(table, where)
+    max_new_tokens = expect_type(table.get("max_new_tokens", {}), dict, where, "max_new_tokens")
     for category, limit in max_new_tokens.items():
-        _expect(limit, int, where, f"max_new_tokens.{category}")
+        expect_type(limit, int, where, f"max_new_tokens.{category}")
     return ModelSpec(
         name=name,
         backend=backend,
@@ -125,7 +109,7 @@ def spec_from_table(name: str, table: dict[str, Any], source: str) -> ModelSpec:
         quantization=quantization,
         dtype=dtype,
         chat_template=table.get("chat_template"),
-        merge_adapter=_expect(table.get("merge_adapter", False), bool, where, "merge_adapter"),
+        merge_adapter=expect_type(table.get("merge_adapter", False), bool, where, "merge_adapter"),
         batch_size=batch_size,
         max_new_tokens=dict(max_new_tokens),
         adapter_of=table.get("adapter_of"),
