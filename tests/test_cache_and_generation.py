@@ -210,7 +210,8 @@ def test_processes_opening_a_new_cache_at_once_all_get_it(tmp_path: Path) -> Non
 def test_a_released_model_still_answers_from_its_cache_and_reloads(tmp_path: Path) -> None:
     """The judge releases a model mid-session; an item that then needs a new answer must still work."""
     from lorabench.models.spec import ModelSpec
-    from lorabench.run.session import BenchmarkSession, Settings
+    from lorabench.run.session import BenchmarkSession
+    from lorabench.run.settings import Settings
     from tests.conftest import SMALL_SET, write_script
 
     script = write_script(tmp_path / "demo.json", {"math-001": "Answer: 42", "math-002": "Answer: 25"})

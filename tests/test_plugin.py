@@ -105,6 +105,13 @@ def test_unknown_model_is_one_line_listing_known_names(pytester: pytest.Pytester
     )
 
 
+@pytest.mark.parametrize("size", ["0", "-3", "two"])
+def test_a_batch_size_below_one_is_a_usage_error(pytester: pytest.Pytester, bench_args: list[str], size: str) -> None:
+    result = pytester.runpytest(*bench_args, "--model=oracle", f"--batch-size={size}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*argument --batch-size: expected a whole number >= 1, got '{size}'"])
+
+
 def test_malformed_case_file_stops_before_running(
     pytester: pytest.Pytester, small_cases: Path, bench_args: list[str]
 ) -> None:

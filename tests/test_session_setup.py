@@ -11,7 +11,7 @@ from lorabench.backends.base import ModelSpec
 from lorabench.models.registry import DEFAULT_MODEL, Registry
 from lorabench.run.judge_items import NO_JUDGE, JudgeError, judge_skip_reason, unjudged_reason
 from lorabench.run.judging import JUDGE_ERROR, JUDGED, OVER_BUDGET, JudgeSettings, JudgeVerdict
-from lorabench.run.session import BenchmarkSession, Settings
+from lorabench.run.session import BenchmarkSession
 from lorabench.run.session_setup import (
     SetupError,
     gpus_per_worker,
@@ -20,6 +20,7 @@ from lorabench.run.session_setup import (
     resolve_models,
     select_items,
 )
+from lorabench.run.settings import Settings
 from tests.conftest import SMALL_SET
 
 

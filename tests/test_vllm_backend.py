@@ -16,7 +16,8 @@ from lorabench.backends.vllm_engine import VllmSetupError
 from lorabench.models.registry import Registry, build_backend
 from lorabench.run.cases import CATEGORIES
 from lorabench.run.generation import ModelRun
-from lorabench.run.session import BenchmarkSession, Settings
+from lorabench.run.session import BenchmarkSession
+from lorabench.run.settings import Settings
 from tests import fake_vllm
 from tests.conftest import SMALL_SET, write_cases
 from tests.tiny_llama import LORA_ALPHA, LORA_R, TinyModels

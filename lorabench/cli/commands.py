@@ -14,8 +14,8 @@ from lorabench.models.registry import Registry
 from lorabench.models.spec import RegistryError
 from lorabench.run.cases import CaseError
 from lorabench.run.judging import JudgeSettings
-from lorabench.run.session import Settings
 from lorabench.run.session_setup import SetupError, resolve_judge
+from lorabench.run.settings import Settings
 
 
 def load_registry(models_file: Path | None) -> Registry:

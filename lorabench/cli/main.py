@@ -100,8 +100,8 @@ def _list_models(arguments: argparse.Namespace) -> list[str]:
 
 def _judge_check(arguments: argparse.Namespace) -> list[str]:
     from lorabench.cli.commands import judge_check
-    from lorabench.run.session import Settings
     from lorabench.run.session_setup import judge_settings
+    from lorabench.run.settings import Settings
 
     limits = judge_settings(arguments.judge_max_calls, arguments.judge_max_tokens, arguments.judge_retries)
     settings = Settings(

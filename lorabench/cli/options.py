@@ -4,11 +4,20 @@ defaults and help."""
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable
 from typing import Any
 
 from lorabench.models.registry import DEFAULT_MODEL
 from lorabench.run.cases import CASES_DIR
+
+
+def positive_int(text: str) -> int:
+    """A batch size of 0 would silently mean the default and a negative one would build no batches."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return int(text)
+
 
 BENCHMARK_OPTIONS: dict[str, dict[str, Any]] = {
     "--model": {
@@ -27,7 +36,7 @@ BENCHMARK_OPTIONS: dict[str, dict[str, Any]] = {
     "--no-cache": {"action": "store_true", "help": "ignore and do not write the generation cache (default: off)"},
     "--reports-dir": {"default": "reports", "help": "where <model>.json and <model>.html go (default: %(default)s)"},
     "--batch-size": {
-        "type": int,
+        "type": positive_int,
         "default": None,
         "help": "prompts per generation batch (default: the model's or backend's)",
     },

@@ -13,7 +13,8 @@ from typing import Any
 from lorabench.backends.base import ModelSpec
 from lorabench.run.cases import JUDGE_CATEGORIES
 from lorabench.run.judging import JudgeSettings, JudgeVerdict
-from lorabench.run.session import BenchmarkSession, Settings
+from lorabench.run.session import BenchmarkSession
+from lorabench.run.settings import Settings
 
 Case = dict[str, Any]
 VARIANTS = ("reference", "empty", "off-topic")

@@ -21,7 +21,6 @@ from lorabench.run.model_bench import ModelBench
 from lorabench.run.model_failure import MODEL_FAULTS, ModelFailure, failure_line
 from lorabench.run.settings import Settings
 
-__all__ = ["BenchmarkSession", "ModelBench", "Settings"]  # the plugin and options import these from here
 Case = dict[str, Any]
 
 
