@@ -19,8 +19,15 @@ $(STAMP): requirements.txt
 
 # The test tools, and llama-cpp-python for the llama.cpp backend and its server test (compiles once).
 # The browser tests drive Debian's chromium; without apt (or root) they are skipped, except in CI.
+# llama.cpp compiles for this CPU, without AMX: some virtual machines advertise AMX but do not enable it,
+# and such a build dies with "Illegal instruction" at its first token (docs/troubleshooting.md).
+ifeq ($(shell uname -m),x86_64)
+NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+LLAMA_CMAKE_ARGS ?= -DCMAKE_C_FLAGS="$(NO_AMX)" -DCMAKE_CXX_FLAGS="$(NO_AMX)"
+endif
+
 $(DEV_STAMP): $(STAMP) requirements-dev.txt
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	CMAKE_ARGS='$(LLAMA_CMAKE_ARGS)' $(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	command -v chromium >/dev/null || ! command -v apt-get >/dev/null || \
 		apt-get install -y -qq chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
 		echo "chromium could not be installed: the browser tests will be skipped"
