@@ -215,3 +215,25 @@ def test_demo_data_speaks_the_benchmarks_formats_without_its_cases(tmp_path: Pat
         assert '"name":' in system["content"] and user["role"] == "user"
     assert all(count > 5 for count in kinds.values()), kinds
     assert contamination(load_case_list(), chats) == [], "no benchmark case text in the demo data"
+
+
+@pytest.mark.slow
+def test_a_registry_name_as_base_trains_on_the_weights_the_benchmark_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from training.__main__ import resolve_base
+    from training.config import TrainConfig
+
+    monkeypatch.chdir(tmp_path)  # the converted SmolLM2 copy goes to ./.lorabench, as in a run from here
+    directory, named = resolve_base(TrainConfig(base="smollm2"))
+    assert (directory / "config.json").is_file() and (directory / "model.safetensors").is_file()
+    assert directory.is_relative_to(tmp_path / ".lorabench") and named == str(directory.resolve())
+
+
+@pytest.mark.parametrize("entry", ["oracle", "lora"])
+def test_a_registry_entry_that_is_not_a_plain_transformers_base_is_refused(entry: str) -> None:
+    from training.__main__ import ConfigError, resolve_base
+    from training.config import TrainConfig
+
+    with pytest.raises(ConfigError, match=f"--set base={entry}: registry entry is not a plain transformers base"):
+        resolve_base(TrainConfig(base=entry))

@@ -40,7 +40,7 @@ def resolve_base(config: TrainConfig) -> tuple[Path, str]:
         backend = build_backend(registry.specs[config.base], BackendContext(Path(".lorabench").resolve()))
         if not isinstance(backend, TransformersBackend | UnslothBackend) or backend.spec.adapter:
             raise ConfigError(f"--set base={config.base}: registry entry is not a plain transformers base model")
-        directory = backend.base_dir()
+        directory = backend.hf.base_dir()
         return directory, str(directory.resolve())
     directory = locate(config.base, "training", "base")
     return directory, config.base if is_hub_id(config.base) else str(directory.resolve())

@@ -105,12 +105,6 @@ class TransformersBackend(TemplatedBackend):
         self.hf = HfModel(self, context.cache_dir)
         self._identity: dict[str, Any] | None = None
 
-    def base_dir(self) -> Path:
-        return self.hf.base_dir()
-
-    def adapter_dir(self) -> Path | None:
-        return self.hf.adapter_dir()
-
     def check_runs_here(self) -> None:
         """Raise the one-line reason this entry cannot run on this machine, if there is one."""
         require_cuda_for_4bit(self.spec, None)
@@ -131,7 +125,7 @@ class TransformersBackend(TemplatedBackend):
         import torch
         from transformers import AutoModelForCausalLM
 
-        base = self.base_dir()
+        base = self.hf.base_dir()
         require_cuda_for_4bit(self.spec, base)
         device = "cuda" if torch.cuda.is_available() else "cpu"
         quantized = needs_cuda(self.spec, base)
@@ -144,7 +138,7 @@ class TransformersBackend(TemplatedBackend):
         )
         if not quantized:
             model = model.to(device)
-        adapter = self.adapter_dir()
+        adapter = self.hf.adapter_dir()
         if adapter is not None:
             model, self.adapter_effect = apply_adapter(model, self.spec, adapter, quantized, self.tokenizer)
         return model.eval()

@@ -38,12 +38,6 @@ class UnslothBackend(TemplatedBackend):
         self.hf = HfModel(self, context.cache_dir)
         self._identity: dict[str, Any] | None = None
 
-    def base_dir(self) -> Path:
-        return self.hf.base_dir()
-
-    def adapter_dir(self) -> Path | None:
-        return self.hf.adapter_dir()
-
     def identity(self) -> dict[str, Any]:
         if self._identity is None:
             self._identity = hf_identity(self.name, self.hf, "unsloth")
@@ -72,7 +66,7 @@ class UnslothBackend(TemplatedBackend):
         self.check_runs_here()
         from unsloth import FastLanguageModel
 
-        base = self.base_dir()
+        base = self.hf.base_dir()
         quantized = needs_cuda(self.spec, base)
         model, _ = FastLanguageModel.from_pretrained(
             model_name=str(base),
@@ -80,7 +74,7 @@ class UnslothBackend(TemplatedBackend):
             dtype=torch_dtype(self.spec, "cuda"),
             load_in_4bit=quantized,
         )
-        adapter = self.adapter_dir()
+        adapter = self.hf.adapter_dir()
         if adapter is not None:
             model, self.adapter_effect = apply_adapter(model, self.spec, adapter, quantized, self.tokenizer)
         FastLanguageModel.for_inference(model)
